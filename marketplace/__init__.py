@@ -1,0 +1,1 @@
+"""The supply-demand exchange: catalogue, tenders, bids, evaluation, contracts, delivery, payments."""

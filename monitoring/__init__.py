@@ -1,0 +1,1 @@
+"""Statistical reports, rollups, dashboards, red flags and open-data exports."""

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("organisations-by-province.csv", views.organisations_by_province_csv, name="organisations-by-province-csv"),
+]

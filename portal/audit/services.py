@@ -1,0 +1,86 @@
+"""Appending to the audit log. Every audited state change calls `audit_record` inside its own
+transaction, so the row exists exactly when the change does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import models, transaction
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.audit.chain import entry_hash, to_json_value
+from portal.audit.models import AuditChainHead, AuditEntry
+
+SYSTEM_ACTOR_LABEL = "system"
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The named fields of `instance` as JSON values (foreign keys as their ids)."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        values[name] = getattr(instance, attname)
+    return to_json_value(values)
+
+
+def _locked_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        # First entry ever (or after a test flushed the table): create the head race-free.
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def audit_record(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> AuditEntry:
+    """Append one row. Call it last in the service's transaction: it locks the chain head until
+    commit, so the shorter the rest of the transaction after it, the less writers wait."""
+    user = actor if actor is not None and actor.is_authenticated else None
+    actor_id = user.pk if user is not None else None
+    actor_label = user.get_username() if user is not None else SYSTEM_ACTOR_LABEL
+    object_type = obj._meta.label_lower
+    object_id = str(obj.pk)
+    before_json = to_json_value(before)
+    after_json = to_json_value(after)
+    with transaction.atomic():
+        head = _locked_head()
+        seq = head.seq + 1
+        created_at = timezone.now()
+        digest = entry_hash(
+            seq=seq,
+            created_at=created_at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before_json,
+            after=after_json,
+            prev_hash=head.hash,
+        )
+        entry = AuditEntry.objects.create(
+            seq=seq,
+            created_at=created_at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before_json,
+            after=after_json,
+            prev_hash=head.hash,
+            hash=digest,
+        )
+        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+    return entry

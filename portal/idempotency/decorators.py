@@ -1,0 +1,50 @@
+"""The DRF side of idempotency: wrap a view's `post` with `@idempotent`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from portal.idempotency.services import KEY_HEADER, fingerprint_of, idempotent_call
+from portal.permissions import signed_in
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def _payload(request: Request) -> Any:
+    data = request.data
+    if hasattr(data, "lists"):  # form or multipart: keep every value, name files by size
+        fields = {name: values for name, values in data.lists() if name not in request.FILES}
+        files = {name: [(f.name, f.size) for f in request.FILES.getlist(name)] for name in request.FILES}
+        return {"fields": fields, "files": files}
+    return data
+
+
+def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
+    @wraps(method)
+    def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(KEY_HEADER)
+        if key is None or not request.user.is_authenticated:
+            return method(view, request, *args, **kwargs)
+        first: list[Response] = []
+
+        def call() -> tuple[int, Any]:
+            response = method(view, request, *args, **kwargs)
+            first.append(response)
+            return response.status_code, response.data
+
+        fingerprint = fingerprint_of(
+            method=request.method or "POST", path=request.get_full_path(), payload=_payload(request)
+        )
+        outcome = idempotent_call(user=signed_in(request.user), key=key, fingerprint=fingerprint, call=call)
+        if not outcome.replayed:
+            return first[0]
+        response = Response(outcome.body, status=outcome.status)
+        response[REPLAYED_HEADER] = "true"
+        return response
+
+    return wrapper

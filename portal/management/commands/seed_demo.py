@@ -1,0 +1,53 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import User
+from registry.demo import seed_registry
+
+# Published in the README and printed below: only ever used on demo databases.
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
+
+DEMO_USERS = {
+    "operator": ("平台运营员", _("platform operator")),
+    "agency": ("王采购", _("agency staff (Chengdu)")),
+    "vendor": ("李标注", _("vendor staff (Chengdu)")),
+    "vendor2": ("陈标注", _("vendor staff (Hefei)")),
+    "buyer": ("赵企业", _("enterprise buyer (Shenzhen)")),
+    "officer": ("孙券务", _("voucher officer (Langfang)")),
+    "regulator": ("周监管", _("regulator (Sichuan)")),
+    "national": ("吴监管", _("regulator (nationwide)")),
+    "expert": ("郑专家", _("expert")),
+}
+
+
+class Command(BaseCommand):
+    help = "Load demo organisations and users for every role (idempotent) and print the sign-ins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Demo data is off for this database (it creates users with a published password). "
+                "Set DEMO_DATA_ALLOWED=1 to load it anyway."
+            )
+        with transaction.atomic():
+            users = {username: self._user(username, name) for username, (name, _role) in DEMO_USERS.items()}
+            created = seed_registry(operator=users["operator"], users=users)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} organisations created this run)."))
+        self.stdout.write(f"Sign in at http://127.0.0.1:8000/accounts/login/ with password {DEMO_PASSWORD}:")
+        for username, (name, role) in DEMO_USERS.items():
+            self.stdout.write(f"  {username:<10} {name} — {role}")
+
+    def _user(self, username: str, name: str) -> User:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"name": name, "email": f"{username}@demo.annotation-portal.localhost"}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            if username == "operator":
+                user.is_staff = user.is_superuser = True
+            user.save()
+        return user

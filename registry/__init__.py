@@ -1,0 +1,1 @@
+"""Organisations, regions, memberships (and, as the registry grows: bases, talent, experts)."""

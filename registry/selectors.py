@@ -1,0 +1,140 @@
+"""Reads on the registry that carry rules: visibility, region scopes, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from portal.permissions import AnyUser, is_operator, with_perm
+from registry.models import Membership, Organisation, Region
+from registry.roles import OrganisationKind, Role
+
+
+def region_subtree_q(region: Region, *, field: str = "region") -> Q:
+    """Rows whose region is `region` or lies below it (GB/T 2260 codes nest by prefix)."""
+    return Q(**{f"{field}__code__startswith": region.subtree_prefix})
+
+
+def regions_for_choice() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Regions grouped under their province, for a select box."""
+    regions = list(Region.objects.order_by("code"))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    names: dict[str, str] = {}
+    for region in regions:
+        province = region.code[:2] + "0000"
+        if region.code == province:
+            names[province] = region.display_name
+        label = region.display_name if region.code == province else f"— {region.display_name}"
+        groups.setdefault(province, []).append((region.code, label))
+    return [(names[code], options) for code, options in groups.items()]
+
+
+def organisations_visible_to(
+    *,
+    user: AnyUser,
+    kind: str = "",
+    region: Region | None = None,
+    text: str = "",
+    verified_only: bool = False,
+) -> QuerySet[Organisation]:
+    """Verified organisations are public; an unverified one is visible to its members and operators."""
+    organisations = Organisation.objects.select_related("region")
+    if not is_operator(user):
+        public = Q(verified=True)
+        if user.is_authenticated and not verified_only:
+            own = with_perm(user=user, perm="registry.view_organisation", queryset=Organisation.objects.all())
+            public |= Q(pk__in=own.values("pk"))
+        organisations = organisations.filter(public)
+    elif verified_only:
+        organisations = organisations.filter(verified=True)
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    if region is not None:
+        organisations = organisations.filter(region_subtree_q(region))
+    if text:
+        organisations = organisations.filter(Q(name__icontains=text) | Q(credit_code=text.strip().upper()))
+    return organisations
+
+
+def memberships_of(*, user: AnyUser) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user).select_related("organisation", "organisation__region", "scope_region")
+
+
+def members_of(*, organisation: Organisation) -> QuerySet[Membership]:
+    return Membership.objects.filter(organisation=organisation).select_related("user", "scope_region")
+
+
+def memberships_visible_to(*, user: AnyUser) -> QuerySet[Membership]:
+    """Operators see every membership; others see those of the organisations they belong to."""
+    memberships = Membership.objects.select_related("user", "organisation", "scope_region")
+    if is_operator(user):
+        return memberships
+    if not user.is_authenticated:
+        return memberships.none()
+    return memberships.filter(organisation__memberships__user=user).distinct()
+
+
+def has_role(*, user: AnyUser, organisation: Organisation, role: Role) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user, organisation=organisation, role=role).exists()
+
+
+def regulator_scope_q(*, user: AnyUser, field: str = "region") -> Q | None:
+    """What a regulator may oversee, as a filter on `field`; None when the user regulates nothing.
+
+    A national regulator (no scope region) or an operator gets an always-true filter.
+    """
+    if is_operator(user):
+        return Q()
+    if not user.is_authenticated:
+        return None
+    scopes = list(Membership.objects.filter(user=user, role=Role.REGULATOR).select_related("scope_region"))
+    if not scopes:
+        return None
+    if any(m.scope_region is None for m in scopes):
+        return Q()
+    condition = Q()
+    for region in {m.scope_region for m in scopes if m.scope_region is not None}:
+        condition |= region_subtree_q(region, field=field)
+    return condition
+
+
+@dataclass(frozen=True)
+class RegistrySummary:
+    organisations: int
+    by_kind: dict[str, int]
+    provinces: int
+
+
+def registry_summary() -> RegistrySummary:
+    """Public counts for the home page: verified organisations only."""
+    verified = Organisation.objects.filter(verified=True)
+    by_kind = dict(verified.values_list("kind").annotate(n=Count("pk")).order_by())
+    provinces = verified.values_list("region_id", flat=True).order_by().distinct()
+    return RegistrySummary(
+        organisations=sum(by_kind.values()),
+        by_kind={kind: by_kind.get(kind, 0) for kind in OrganisationKind.values},
+        provinces=len({code[:2] for code in provinces}),
+    )
+
+
+@dataclass(frozen=True)
+class ProvinceCount:
+    region: Region
+    count: int
+
+
+def verified_organisations_by_province() -> list[ProvinceCount]:
+    """Verified organisations per provincial-level region, largest first (regions with none omitted)."""
+    per_region = Organisation.objects.filter(verified=True).values_list("region_id").annotate(n=Count("pk")).order_by()
+    totals: dict[str, int] = {}
+    for code, count in per_region:
+        province = code[:2] + "0000"
+        totals[province] = totals.get(province, 0) + count
+    provinces = Region.objects.in_bulk(list(totals))
+    rows = [ProvinceCount(region=provinces[code], count=n) for code, n in totals.items()]
+    return sorted(rows, key=lambda row: (-row.count, row.region.code))

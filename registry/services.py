@@ -1,0 +1,146 @@
+"""Writes on organisations and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.models import User
+from portal.audit.services import audit_record, snapshot
+from portal.errors import Conflict, PermissionDenied
+from portal.permissions import grant, is_operator
+from registry import credit_code
+from registry.models import Membership, Organisation, Region
+from registry.roles import REGISTRANT_ROLE, OrganisationKind, Role, role_allowed
+
+ORGANISATION_AUDIT_FIELDS = ("name", "kind", "credit_code", "region", "verified")
+MEMBERSHIP_AUDIT_FIELDS = ("user", "organisation", "role", "scope_region")
+# What members may do with their own organisation's record.
+MEMBER_PERMS = ("registry.view_organisation", "registry.change_organisation")
+
+
+def _region(code: str, *, field: str = "region") -> Region:
+    region = Region.objects.filter(pk=(code or "").strip()).first()
+    if region is None:
+        raise ValidationError({field: [_("Unknown region code “%(code)s”.") % {"code": code}]})
+    return region
+
+
+def organisation_create(*, actor: User, name: str, kind: str, credit_code_value: str, region_code: str) -> Organisation:
+    """Register an organisation, unverified. A non-operator registrant becomes its first member,
+    with the role its kind implies; operators register on others' behalf without joining."""
+    organisation = Organisation(
+        name=(name or "").strip(),
+        kind=kind,
+        credit_code=credit_code.normalise(credit_code_value or ""),
+        region=_region(region_code),
+    )
+    with transaction.atomic():
+        organisation.full_clean(exclude=["members_group"])
+        try:
+            with transaction.atomic():
+                organisation.members_group = Group.objects.create(name=f"organisation:{organisation.credit_code}")
+                organisation.save()
+        except IntegrityError as exc:  # a concurrent registration of the same code committed first
+            raise ValidationError(
+                {"credit_code": [_("An organisation with this unified social credit code is already registered.")]}
+            ) from exc
+        grant(perms=MEMBER_PERMS, to=organisation.members_group, obj=organisation)
+        audit_record(
+            actor=actor,
+            action="organisation.create",
+            obj=organisation,
+            before={},
+            after=snapshot(organisation, ORGANISATION_AUDIT_FIELDS),
+        )
+        if not is_operator(actor):
+            _membership_insert(
+                actor=actor, organisation=organisation, user=actor, role=REGISTRANT_ROLE[OrganisationKind(kind)]
+            )
+    return organisation
+
+
+def organisation_verify(*, actor: User, organisation: Organisation) -> Organisation:
+    if not is_operator(actor):
+        raise PermissionDenied(_("Only platform operators verify organisations."))
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update(of=("self",)).get(pk=organisation.pk)
+        if organisation.verified:
+            raise Conflict(_("This organisation is already verified."))
+        before = snapshot(organisation, ORGANISATION_AUDIT_FIELDS)
+        organisation.verified = True
+        organisation.verified_at = timezone.now()
+        organisation.save(update_fields=["verified", "verified_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="organisation.verify",
+            obj=organisation,
+            before=before,
+            after=snapshot(organisation, ORGANISATION_AUDIT_FIELDS),
+        )
+    return organisation
+
+
+def membership_add(
+    *, actor: User, organisation: Organisation, username: str, role: str, scope_region_code: str = ""
+) -> Membership:
+    """Operators, and members who may change the organisation, add people to it."""
+    if not (is_operator(actor) or actor.has_perm("registry.change_organisation", organisation)):
+        raise PermissionDenied(_("You may not manage the members of this organisation."))
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": [_("There is no active user “%(username)s”.") % {"username": username}]})
+    with transaction.atomic():
+        return _membership_insert(
+            actor=actor, organisation=organisation, user=user, role=role, scope_region_code=scope_region_code
+        )
+
+
+def _membership_insert(
+    *, actor: User, organisation: Organisation, user: User, role: str, scope_region_code: str = ""
+) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": [_("Unknown role “%(role)s”.") % {"role": role}]})
+    if not role_allowed(role, organisation.kind):
+        raise ValidationError(
+            {
+                "role": [
+                    _("A %(kind)s cannot have members with the role %(role)s.")
+                    % {"kind": organisation.get_kind_display(), "role": Role(role).label}
+                ]
+            }
+        )
+    scope_region = None
+    if scope_region_code:
+        if role != Role.REGULATOR:
+            raise ValidationError({"scope_region": [_("Only regulators have a regulatory scope.")]})
+        scope_region = _region(scope_region_code, field="scope_region")
+    membership = Membership(user=user, organisation=organisation, role=role, scope_region=scope_region)
+    if Membership.objects.filter(user=user, organisation=organisation, role=role).exists():
+        raise ValidationError({"user": [_("This person already has this role in the organisation.")]})
+    membership.full_clean(validate_constraints=False)
+    membership.save()
+    user.groups.add(organisation.members_group)
+    audit_record(
+        actor=actor,
+        action="membership.add",
+        obj=membership,
+        before={},
+        after=snapshot(membership, MEMBERSHIP_AUDIT_FIELDS),
+    )
+    return membership
+
+
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    organisation = membership.organisation
+    if not (is_operator(actor) or actor.has_perm("registry.change_organisation", organisation)):
+        raise PermissionDenied(_("You may not manage the members of this organisation."))
+    with transaction.atomic():
+        before = snapshot(membership, MEMBERSHIP_AUDIT_FIELDS)
+        audit_record(actor=actor, action="membership.remove", obj=membership, before=before, after={})
+        membership.delete()
+        if not Membership.objects.filter(user=membership.user, organisation=organisation).exists():
+            membership.user.groups.remove(organisation.members_group)

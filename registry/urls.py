@@ -1,0 +1,12 @@
+from django.urls import path
+
+from registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.organisation_list, name="organisation-list"),
+    path("organisations/register/", views.organisation_register, name="organisation-register"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
+    path("organisations/<int:pk>/verify/", views.organisation_verify, name="organisation-verify"),
+]

@@ -1,0 +1,1 @@
+"""Data, algorithm and compute voucher programmes, redemption, settlement and the ledger."""
