@@ -235,9 +235,10 @@ DEMO_DATA_ALLOWED = env_bool("DEMO_DATA_ALLOWED", default=not DATABASE_URL)
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # Token first, so that an anonymous request is answered 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.LimitedJSONParser"],

@@ -1,0 +1,108 @@
+"""Shared fixtures. Tests that need a real service are marked; see pyproject.toml for the markers.
+
+REQUIRE_POSTGRES=1, REQUIRE_BROKER=1 and REQUIRE_BROWSER=1 (set by .ci/run) turn the skip of a
+marked test whose service is missing into a failure, so CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from portal.celery import app as celery_app
+from registry.roles import OrganisationKind, Role
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "") == "1"
+
+
+def skip_or_fail(reason: str, *, required_by: str) -> None:
+    if _required(required_by):
+        pytest.fail(f"{reason} ({required_by}=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL", required_by="REQUIRE_POSTGRES")
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis database for tests that need a real broker (TEST_REDIS_URL, default db 15)."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if not _redis_answers(url):
+        skip_or_fail(f"needs Redis at {url}", required_by="REQUIRE_BROKER")
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests do not run collectstatic; the manifest storage is exercised by `make run` and e2e.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process():
+    """Tasks queued by services run in-process unless a test starts a real worker (tests/portal/
+    test_celery_worker.py), so no test leaves messages behind in a shared broker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(username="operator", is_staff=True)
+
+
+@pytest.fixture
+def vendor_org(db):
+    return OrganisationFactory(kind=OrganisationKind.VENDOR, region_code="510100", verified=True)
+
+
+@pytest.fixture
+def vendor_user(vendor_org):
+    return MembershipFactory(organisation=vendor_org, role=Role.VENDOR_STAFF).user
+
+
+@pytest.fixture
+def other_vendor_user(db):
+    organisation = OrganisationFactory(kind=OrganisationKind.VENDOR, region_code="340100", verified=True)
+    return MembershipFactory(organisation=organisation, role=Role.VENDOR_STAFF).user
+
+
+@pytest.fixture
+def agency_user(db):
+    organisation = OrganisationFactory(kind=OrganisationKind.AGENCY, region_code="510000", verified=True)
+    return MembershipFactory(organisation=organisation, role=Role.AGENCY_STAFF).user
+
+
+@pytest.fixture
+def regulator_other_region(db):
+    organisation = OrganisationFactory(kind=OrganisationKind.AGENCY, region_code="440000", verified=True)
+    return MembershipFactory(organisation=organisation, role=Role.REGULATOR, scope_region_code="440000").user
