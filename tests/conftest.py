@@ -13,6 +13,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from portal.celery import app as celery_app
+from registry.models import Region
+from registry.region_data import load_regions
 from registry.roles import OrganisationKind, Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -58,6 +60,17 @@ def _test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _regions_after_flush(request):
+    """Transactional tests empty every table afterwards, migration data included: put the
+    regions back for the next one (they are reference data every organisation needs)."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        if not Region.objects.exists():
+            load_regions(Region)
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _append(n, actor=None):
     user = actor or UserFactory()
-    return [audit_record(actor=user, action="test.touch", obj=user, before={"n": i}, after={"n": i + 1}) for i in range(n)]
+    return [
+        audit_record(actor=user, action="test.touch", obj=user, before={"n": i}, after={"n": i + 1}) for i in range(n)
+    ]
 
 
 def _run_sql(sql, params):
@@ -39,9 +41,14 @@ def test_entries_chain_each_to_the_previous_one():
 def test_an_entry_records_who_what_when_and_the_change():
     actor = UserFactory(username="auditor")
     organisation = OrganisationFactory()
-    entry = audit_record(actor=actor, action="organisation.rename", obj=organisation, before={"name": "甲"}, after={"name": "乙"})
+    entry = audit_record(
+        actor=actor, action="organisation.rename", obj=organisation, before={"name": "甲"}, after={"name": "乙"}
+    )
     assert (entry.actor, entry.actor_label, entry.object_type, entry.object_id) == (
-        actor, "auditor", "registry.organisation", str(organisation.pk)
+        actor,
+        "auditor",
+        "registry.organisation",
+        str(organisation.pk),
     )
     assert (entry.before, entry.after) == ({"name": "甲"}, {"name": "乙"})
     assert entry.created_at is not None

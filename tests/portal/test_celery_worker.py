@@ -47,7 +47,9 @@ def test_the_worker_verifies_the_audit_chain_and_reports_tampering(worker):
 def test_the_worker_prunes_expired_idempotency_records(worker, settings):
     settings.IDEMPOTENCY_KEY_TTL_HOURS = 1
     user = UserFactory()
-    old = IdempotencyRecord.objects.create(user=user, key="old", fingerprint="a" * 64, status_code=201, response_body={})
+    old = IdempotencyRecord.objects.create(
+        user=user, key="old", fingerprint="a" * 64, status_code=201, response_body={}
+    )
     IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
     IdempotencyRecord.objects.create(user=user, key="fresh", fingerprint="b" * 64, status_code=201, response_body={})
 

@@ -19,7 +19,12 @@ URL = "/api/v1/organisations/"
 
 
 def _body(serial=1, **change):
-    return {"name": "幂等示例公司", "kind": "vendor", "credit_code": valid_credit_code(serial), "region": "510100"} | change
+    return {
+        "name": "幂等示例公司",
+        "kind": "vendor",
+        "credit_code": valid_credit_code(serial),
+        "region": "510100",
+    } | change
 
 
 def _post(client, body, key):
@@ -104,7 +109,9 @@ def test_the_service_replays_without_calling_again():
 def test_old_records_are_pruned_after_the_ttl(settings):
     settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
     user = UserFactory()
-    old = IdempotencyRecord.objects.create(user=user, key="old", fingerprint="a" * 64, status_code=201, response_body={})
+    old = IdempotencyRecord.objects.create(
+        user=user, key="old", fingerprint="a" * 64, status_code=201, response_body={}
+    )
     IdempotencyRecord.objects.create(user=user, key="new", fingerprint="b" * 64, status_code=201, response_body={})
     IdempotencyRecord.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=25))
 

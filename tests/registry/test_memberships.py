@@ -49,7 +49,10 @@ def test_the_same_role_twice_is_refused(operator):
     membership = MembershipFactory()
     with pytest.raises(ValidationError):
         services.membership_add(
-            actor=operator, organisation=membership.organisation, username=membership.user.username, role=membership.role
+            actor=operator,
+            organisation=membership.organisation,
+            username=membership.user.username,
+            role=membership.role,
         )
 
 
@@ -58,12 +61,20 @@ def test_only_regulators_carry_a_scope_and_it_must_be_a_known_region(operator):
     person = UserFactory()
     with pytest.raises(ValidationError) as error:
         services.membership_add(
-            actor=operator, organisation=agency, username=person.username, role=Role.AGENCY_STAFF, scope_region_code="510000"
+            actor=operator,
+            organisation=agency,
+            username=person.username,
+            role=Role.AGENCY_STAFF,
+            scope_region_code="510000",
         )
     assert "scope_region" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         services.membership_add(
-            actor=operator, organisation=agency, username=person.username, role=Role.REGULATOR, scope_region_code="000001"
+            actor=operator,
+            organisation=agency,
+            username=person.username,
+            role=Role.REGULATOR,
+            scope_region_code="000001",
         )
     assert "scope_region" in error.value.message_dict
 
@@ -79,16 +90,26 @@ def test_an_unknown_username_is_named(operator):
 def test_members_who_may_change_the_organisation_add_colleagues_and_outsiders_may_not():
     registrant = UserFactory()
     organisation = services.organisation_create(
-        actor=registrant, name="示例公司", kind=OrganisationKind.VENDOR,
-        credit_code_value=valid_credit_code(900), region_code="510100",
+        actor=registrant,
+        name="示例公司",
+        kind=OrganisationKind.VENDOR,
+        credit_code_value=valid_credit_code(900),
+        region_code="510100",
     )
     colleague, outsider = UserFactory(), UserFactory()
 
-    services.membership_add(actor=registrant, organisation=organisation, username=colleague.username, role=Role.VENDOR_STAFF)
+    services.membership_add(
+        actor=registrant, organisation=organisation, username=colleague.username, role=Role.VENDOR_STAFF
+    )
     with pytest.raises(PermissionDenied):
-        services.membership_add(actor=outsider, organisation=organisation, username=outsider.username, role=Role.VENDOR_STAFF)
+        services.membership_add(
+            actor=outsider, organisation=organisation, username=outsider.username, role=Role.VENDOR_STAFF
+        )
 
-    assert set(organisation.memberships.values_list("user__username", flat=True)) == {registrant.username, colleague.username}
+    assert set(organisation.memberships.values_list("user__username", flat=True)) == {
+        registrant.username,
+        colleague.username,
+    }
 
 
 def test_leaving_the_last_role_removes_the_organisations_permissions(operator):

@@ -83,7 +83,12 @@ def test_only_operators_verify_through_the_api(as_role, role, unverified_own_org
 def test_registering_through_the_api(api_client):
     user = UserFactory()
     api_client.force_authenticate(user)
-    body = {"name": "合肥示例标注有限公司", "kind": "vendor", "credit_code": valid_credit_code(77, region_code="340100"), "region": "340100"}
+    body = {
+        "name": "合肥示例标注有限公司",
+        "kind": "vendor",
+        "credit_code": valid_credit_code(77, region_code="340100"),
+        "region": "340100",
+    }
 
     response = api_client.post("/api/v1/organisations/", body, format="json")
 
