@@ -8,7 +8,7 @@ from portal.audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("seq", "created_at", "actor_label", "action", "object_type", "object_id")
+    list_display = ("id", "created_at", "actor_label", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "actor_label", "action")
     readonly_fields = [field.name for field in AuditEntry._meta.fields]

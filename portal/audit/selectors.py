@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from portal.audit.chain import entry_hash
+from portal.audit.chain import entry_hash, heads_digest
 from portal.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
 
 
@@ -17,37 +17,43 @@ def audit_trail_of(*, obj: models.Model) -> models.QuerySet[AuditEntry]:
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
-    head_seq: int
-    head_hash: str
-    broken_seq: int | None = None
+    anchor: str
+    broken_row: int | None = None
     reason: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.broken_seq is None
+        return self.broken_row is None
 
 
 def audit_chain_report(*, chunk_size: int = 2000) -> ChainReport:
-    """Walk the whole chain in order; report the first row that was edited, removed or reordered."""
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq = head.seq if head else 0
-    head_hash = head.hash if head else GENESIS_HASH
-    expected_seq = 1
-    prev_hash = GENESIS_HASH
+    """Walk the log in insertion order, following each chain; report the first row that was edited,
+    removed or reordered. Rows are named by their id (`broken_row`), as the admin lists them.
+
+    Within a chain, ids grow with positions: a row is inserted while its chain's head is locked.
+    """
+    heads = {head.pk: head for head in AuditChainHead.objects.all()}
+    anchor = heads_digest([(head.pk, head.seq, head.hash) for head in heads.values()])
+    last: dict[int, tuple[int, str, int | None]] = {}  # chain -> (seq, hash, row id)
     checked = 0
 
-    def broken(seq: int, reason: str) -> ChainReport:
-        return ChainReport(checked, head_seq, head_hash, broken_seq=seq, reason=reason)
+    def broken(row: int | None, reason: str) -> ChainReport:
+        return ChainReport(checked, anchor, broken_row=row if row is not None else 0, reason=reason)
 
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
-        if entry.seq != expected_seq:
-            return broken(expected_seq, f"row {expected_seq} is missing (next row is {entry.seq})")
+    for entry in AuditEntry.objects.order_by("pk").iterator(chunk_size=chunk_size):
+        prev_seq, prev_hash, prev_row = last.get(entry.chain, (0, GENESIS_HASH, None))
+        if entry.seq != prev_seq + 1:
+            return broken(
+                entry.pk,
+                f"chain {entry.chain} jumps from position {prev_seq} to {entry.seq}: a row before this one was removed",
+            )
         if entry.prev_hash != prev_hash:
             return broken(
-                entry.seq,
-                f"its previous-hash does not match row {entry.seq - 1} (one of the two was altered)",
+                entry.pk,
+                f"its previous-hash does not match row {prev_row} (one of the two was altered)",
             )
         recomputed = entry_hash(
+            chain=entry.chain,
             seq=entry.seq,
             created_at=entry.created_at,
             actor_id=entry.actor_id,
@@ -60,13 +66,19 @@ def audit_chain_report(*, chunk_size: int = 2000) -> ChainReport:
             prev_hash=entry.prev_hash,
         )
         if recomputed != entry.hash:
-            return broken(entry.seq, "its content does not match its hash (the row was edited)")
-        prev_hash = entry.hash
-        expected_seq += 1
+            return broken(entry.pk, "its content does not match its hash (the row was edited)")
+        last[entry.chain] = (entry.seq, entry.hash, entry.pk)
         checked += 1
 
-    if checked != head_seq:
-        return broken(checked + 1, f"the chain ends at row {checked} but the head records row {head_seq}")
-    if prev_hash != head_hash:
-        return broken(checked, "its hash does not match the chain head (the row was altered)")
-    return ChainReport(checked, head_seq, head_hash)
+    for chain in sorted(set(heads) | set(last)):
+        seq, digest, row = last.get(chain, (0, GENESIS_HASH, None))
+        head = heads.get(chain)
+        if head is None:
+            return broken(row, f"chain {chain} has rows but its head is gone")
+        if head.seq != seq:
+            return broken(
+                row, f"chain {chain} ends at position {seq} but its head records {head.seq}: rows were removed"
+            )
+        if head.hash != digest:
+            return broken(row, f"the last row of chain {chain} does not match its head (the row was altered)")
+    return ChainReport(checked, anchor)

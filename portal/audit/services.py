@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from portal.accounts.models import User
-from portal.audit.chain import entry_hash, to_json_value
+from portal.audit.chain import chain_of, entry_hash, to_json_value
 from portal.audit.models import AuditChainHead, AuditEntry
 
 SYSTEM_ACTOR_LABEL = "system"
@@ -27,12 +27,12 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return to_json_value(values)
 
 
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+def _locked_head(chain: int) -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=chain).first()
     if head is None:
-        # First entry ever (or after a test flushed the table): create the head race-free.
-        AuditChainHead.objects.bulk_create([AuditChainHead(pk=1)], ignore_conflicts=True)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        # First entry of this chain: create its head race-free, then lock it.
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=chain)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=chain)
     return head
 
 
@@ -44,8 +44,8 @@ def audit_record(
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> AuditEntry:
-    """Append one row. Call it last in the service's transaction: it locks the chain head until
-    commit, so the shorter the rest of the transaction after it, the less writers wait."""
+    """Append one row. Call it last in the service's transaction: it locks the head of the object's
+    chain until commit, so the shorter the rest of the transaction, the less writers wait."""
     user = actor if actor is not None and actor.is_authenticated else None
     actor_id = user.pk if user is not None else None
     actor_label = user.get_username() if user is not None else SYSTEM_ACTOR_LABEL
@@ -53,11 +53,13 @@ def audit_record(
     object_id = str(obj.pk)
     before_json = to_json_value(before)
     after_json = to_json_value(after)
+    chain = chain_of(object_type, object_id)
     with transaction.atomic():
-        head = _locked_head()
+        head = _locked_head(chain)
         seq = head.seq + 1
         created_at = timezone.now()
         digest = entry_hash(
+            chain=chain,
             seq=seq,
             created_at=created_at,
             actor_id=actor_id,
@@ -70,6 +72,7 @@ def audit_record(
             prev_hash=head.hash,
         )
         entry = AuditEntry.objects.create(
+            chain=chain,
             seq=seq,
             created_at=created_at,
             actor_id=actor_id,
@@ -82,5 +85,5 @@ def audit_record(
             prev_hash=head.hash,
             hash=digest,
         )
-        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+        AuditChainHead.objects.filter(pk=chain).update(seq=seq, hash=digest)
     return entry

@@ -32,16 +32,15 @@ def worker(redis_url):
 
 def test_the_worker_verifies_the_audit_chain_and_reports_tampering(worker):
     user = UserFactory()
-    for i in range(3):
-        audit_record(actor=user, action="worker.test", obj=user, before={}, after={"i": i})
+    entries = [audit_record(actor=user, action="worker.test", obj=user, before={}, after={"i": i}) for i in range(3)]
 
     intact = audit_chain_verify_task.delay().get(timeout=30)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditentry SET action = %s WHERE seq = %s", ["forged", 2])
+        cursor.execute("UPDATE audit_auditentry SET action = %s WHERE id = %s", ["forged", entries[1].pk])
     broken = audit_chain_verify_task.delay().get(timeout=30)
 
-    assert intact == {"ok": True, "checked": 3, "broken_seq": None}
-    assert broken == {"ok": False, "checked": 1, "broken_seq": 2}
+    assert intact == {"ok": True, "checked": 3, "broken_row": None}
+    assert broken == {"ok": False, "checked": 1, "broken_row": entries[1].pk}
 
 
 def test_the_worker_prunes_expired_idempotency_records(worker, settings):

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): never part of `make test`. Results go to BENCHMARKS.md as ratios."""
