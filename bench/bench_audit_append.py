@@ -63,6 +63,9 @@ def run() -> list[Result]:
     def unchained(n: int) -> None:
         user, seq, now = users[n % OBJECTS], next(unchained_seq), timezone.now()
         row = {
+            "chain": 99,
+            "seq": seq,
+            "created_at": now,
             "actor_id": user.pk,
             "actor_label": user.username,
             "action": "bench",
@@ -72,9 +75,9 @@ def run() -> list[Result]:
             "after": {"n": n},
             "prev_hash": "0" * 64,
         }
-        digest = entry_hash(chain=99, seq=seq, created_at=now, **row)
+        digest = entry_hash(row)
         with transaction.atomic():
-            AuditEntry.objects.create(chain=99, seq=seq, created_at=now, hash=digest, **row)
+            AuditEntry.objects.create(**row, hash=digest)
 
     def chained(n: int) -> None:
         with transaction.atomic():

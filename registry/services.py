@@ -14,6 +14,7 @@ from portal.errors import Conflict, PermissionDenied
 from portal.permissions import grant, is_operator
 from registry import credit_code
 from registry.models import Membership, Organisation, Region
+from registry.permissions import may_manage_members
 from registry.roles import REGISTRANT_ROLE, OrganisationKind, Role, role_allowed
 
 ORGANISATION_AUDIT_FIELDS = ("name", "kind", "credit_code", "region", "verified")
@@ -88,7 +89,7 @@ def membership_add(
     *, actor: User, organisation: Organisation, username: str, role: str, scope_region_code: str = ""
 ) -> Membership:
     """Operators, and members who may change the organisation, add people to it."""
-    if not (is_operator(actor) or actor.has_perm("registry.change_organisation", organisation)):
+    if not may_manage_members(actor, organisation):
         raise PermissionDenied(_("You may not manage the members of this organisation."))
     user = User.objects.filter(username=username, is_active=True).first()
     if user is None:
@@ -136,7 +137,7 @@ def _membership_insert(
 
 def membership_remove(*, actor: User, membership: Membership) -> None:
     organisation = membership.organisation
-    if not (is_operator(actor) or actor.has_perm("registry.change_organisation", organisation)):
+    if not may_manage_members(actor, organisation):
         raise PermissionDenied(_("You may not manage the members of this organisation."))
     with transaction.atomic():
         before = snapshot(membership, MEMBERSHIP_AUDIT_FIELDS)

@@ -14,6 +14,7 @@ from portal.permissions import is_operator, signed_in, visible_or_404
 from registry import selectors, services
 from registry.forms import OrganisationFilterForm, OrganisationRegisterForm
 from registry.models import Region
+from registry.permissions import may_manage_members
 
 PAGE_SIZE = 20
 
@@ -41,8 +42,9 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = visible_or_404(selectors.organisations_visible_to(user=request.user), pk=pk)
-    can_see_members = is_operator(request.user) or request.user.has_perm("registry.change_organisation", organisation)
-    members = selectors.members_of(organisation=organisation) if can_see_members else None
+    members = (
+        selectors.members_of(organisation=organisation) if may_manage_members(request.user, organisation) else None
+    )
     return render(
         request,
         "registry/organisation_detail.html",

@@ -1,9 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from portal.accounts import views
 
 app_name = "accounts"
+
+FORM = "accounts/password_form.html"
+NOTICE = "accounts/notice.html"
 
 urlpatterns = [
     path(
@@ -17,20 +21,24 @@ urlpatterns = [
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html",
+            template_name=FORM,
+            extra_context={"title": _("Change your password")},
             success_url=reverse_lazy("accounts:password-change-done"),
         ),
         name="password-change",
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name=NOTICE, extra_context={"notice": _("Your password was changed.")}
+        ),
         name="password-change-done",
     ),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
+            template_name=FORM,
+            extra_context={"title": _("Reset your password")},
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password-reset-done"),
@@ -39,20 +47,28 @@ urlpatterns = [
     ),
     path(
         "password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        auth_views.PasswordResetDoneView.as_view(
+            template_name=NOTICE,
+            extra_context={
+                "notice": _("If an account uses that address, we have sent it instructions to reset the password.")
+            },
+        ),
         name="password-reset-done",
     ),
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
+            template_name=FORM,
+            extra_context={"title": _("Choose a new password")},
             success_url=reverse_lazy("accounts:password-reset-complete"),
         ),
         name="password-reset-confirm",
     ),
     path(
         "password/reset/complete/",
-        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name=NOTICE, extra_context={"notice": _("Your new password is set. You can sign in now.")}
+        ),
         name="password-reset-complete",
     ),
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,35 +23,33 @@ def chain_of(object_type: str, object_id: str) -> int:
     return int.from_bytes(digest[:4], "big") % CHAINS
 
 
-def entry_hash(
-    *,
-    chain: int,
-    seq: int,
-    created_at: datetime,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    before: Any,
-    after: Any,
-    prev_hash: str,
-) -> str:
-    content = [
-        chain,
-        seq,
-        created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        actor_id,
-        actor_label,
-        action,
-        object_type,
-        object_id,
-        before,
-        after,
-        prev_hash,
-    ]
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# What a row's hash covers, in order: every column but the id and the hash itself.
+HASHED_FIELDS = (
+    "chain",
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "prev_hash",
+)
+
+
+def entry_hash(content: Mapping[str, Any]) -> str:
+    """SHA-256 of the row's HASHED_FIELDS; `created_at` is taken in UTC to the microsecond."""
+    values = [content[name] for name in HASHED_FIELDS]
+    values[HASHED_FIELDS.index("created_at")] = content["created_at"].astimezone(UTC).isoformat(timespec="microseconds")
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def stored_content(entry: Any) -> dict[str, Any]:
+    """The hashed fields of a stored row, to recompute its hash."""
+    return {name: getattr(entry, name) for name in HASHED_FIELDS}
 
 
 def heads_digest(heads: list[tuple[int, int, str]]) -> str:

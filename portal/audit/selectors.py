@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from portal.audit.chain import entry_hash, heads_digest
+from portal.audit.chain import entry_hash, heads_digest, stored_content
 from portal.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
 
 
@@ -52,19 +52,7 @@ def audit_chain_report(*, chunk_size: int = 2000) -> ChainReport:
                 entry.pk,
                 f"its previous-hash does not match row {prev_row} (one of the two was altered)",
             )
-        recomputed = entry_hash(
-            chain=entry.chain,
-            seq=entry.seq,
-            created_at=entry.created_at,
-            actor_id=entry.actor_id,
-            actor_label=entry.actor_label,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            before=entry.before,
-            after=entry.after,
-            prev_hash=entry.prev_hash,
-        )
+        recomputed = entry_hash(stored_content(entry))
         if recomputed != entry.hash:
             return broken(entry.pk, "its content does not match its hash (the row was edited)")
         last[entry.chain] = (entry.seq, entry.hash, entry.pk)

@@ -47,43 +47,25 @@ def audit_record(
     """Append one row. Call it last in the service's transaction: it locks the head of the object's
     chain until commit, so the shorter the rest of the transaction, the less writers wait."""
     user = actor if actor is not None and actor.is_authenticated else None
-    actor_id = user.pk if user is not None else None
-    actor_label = user.get_username() if user is not None else SYSTEM_ACTOR_LABEL
     object_type = obj._meta.label_lower
     object_id = str(obj.pk)
-    before_json = to_json_value(before)
-    after_json = to_json_value(after)
     chain = chain_of(object_type, object_id)
     with transaction.atomic():
         head = _locked_head(chain)
-        seq = head.seq + 1
-        created_at = timezone.now()
-        digest = entry_hash(
-            chain=chain,
-            seq=seq,
-            created_at=created_at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=before_json,
-            after=after_json,
-            prev_hash=head.hash,
-        )
-        entry = AuditEntry.objects.create(
-            chain=chain,
-            seq=seq,
-            created_at=created_at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=before_json,
-            after=after_json,
-            prev_hash=head.hash,
-            hash=digest,
-        )
-        AuditChainHead.objects.filter(pk=chain).update(seq=seq, hash=digest)
+        content = {
+            "chain": chain,
+            "seq": head.seq + 1,
+            "created_at": timezone.now(),
+            "actor_id": user.pk if user is not None else None,
+            "actor_label": user.get_username() if user is not None else SYSTEM_ACTOR_LABEL,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": to_json_value(before),
+            "after": to_json_value(after),
+            "prev_hash": head.hash,
+        }
+        digest = entry_hash(content)
+        entry = AuditEntry.objects.create(**content, hash=digest)
+        AuditChainHead.objects.filter(pk=chain).update(seq=content["seq"], hash=digest)
     return entry
