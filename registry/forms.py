@@ -3,7 +3,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registry.roles import OrganisationKind
+from registry.roles import OrganisationKind, Role, role_allowed
 
 
 class OrganisationRegisterForm(forms.Form):
@@ -29,3 +29,23 @@ class OrganisationFilterForm(forms.Form):
     def __init__(self, *args: object, region_choices: list[tuple[str, list[tuple[str, str]]]], **kwargs: object):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("All regions")), *region_choices]
+
+
+class MembershipAddForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"))
+    scope_region = forms.ChoiceField(
+        label=_("Regulatory scope"), required=False, help_text=_("Regulators only; leave empty for nationwide.")
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        kind: str,
+        region_choices: list[tuple[str, list[tuple[str, str]]]],
+        **kwargs: object,
+    ):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        roles = [(role.value, role.label) for role in Role if role_allowed(role, kind)]
+        cast(forms.ChoiceField, self.fields["role"]).choices = roles
+        cast(forms.ChoiceField, self.fields["scope_region"]).choices = [("", _("Nationwide")), *region_choices]

@@ -7,5 +7,6 @@ from registry.models import Organisation
 
 
 def may_manage_members(user: AnyUser, organisation: Organisation) -> bool:
-    """Operators, and members holding the change permission their organisation's group grants."""
+    """Operators, and members holding the organisation's managing role (granted the change
+    permission by `membership_add`)."""
     return is_operator(user) or user.has_perm("registry.change_organisation", organisation)

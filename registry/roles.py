@@ -41,8 +41,9 @@ ROLE_KINDS: dict[Role, frozenset[OrganisationKind]] = {
     Role.EXPERT: frozenset(K),
 }
 
-# The role a person gets in an organisation they register themselves.
-REGISTRANT_ROLE: dict[OrganisationKind, Role] = {
+# Each kind's own staff role: the person who registers an organisation gets it, and its holders
+# manage the organisation (edit it, add and remove members). Regulators and experts do not.
+MANAGING_ROLE: dict[OrganisationKind, Role] = {
     K.AGENCY: Role.AGENCY_STAFF,
     K.VENDOR: Role.VENDOR_STAFF,
     K.ENTERPRISE: Role.ENTERPRISE_BUYER,
@@ -54,3 +55,7 @@ REGISTRANT_ROLE: dict[OrganisationKind, Role] = {
 
 def role_allowed(role: Role | str, kind: OrganisationKind | str) -> bool:
     return OrganisationKind(kind) in ROLE_KINDS[Role(role)]
+
+
+def managing_role(kind: OrganisationKind | str) -> Role:
+    return MANAGING_ROLE[OrganisationKind(kind)]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from guardian.shortcuts import remove_perm
 
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
@@ -15,12 +16,14 @@ from portal.permissions import grant, is_operator
 from registry import credit_code
 from registry.models import Membership, Organisation, Region
 from registry.permissions import may_manage_members
-from registry.roles import REGISTRANT_ROLE, OrganisationKind, Role, role_allowed
+from registry.roles import Role, managing_role, role_allowed
 
 ORGANISATION_AUDIT_FIELDS = ("name", "kind", "credit_code", "region", "verified")
 MEMBERSHIP_AUDIT_FIELDS = ("user", "organisation", "role", "scope_region")
-# What members may do with their own organisation's record.
-MEMBER_PERMS = ("registry.view_organisation", "registry.change_organisation")
+# Every member sees the organisation's record (through its members group); members holding its
+# managing role (registry.roles.managing_role) also change it and manage its members.
+MEMBER_PERMS = ("registry.view_organisation",)
+MANAGER_PERMS = ("registry.change_organisation",)
 
 
 def _region(code: str, *, field: str = "region") -> Region:
@@ -58,9 +61,7 @@ def organisation_create(*, actor: User, name: str, kind: str, credit_code_value:
             after=snapshot(organisation, ORGANISATION_AUDIT_FIELDS),
         )
         if not is_operator(actor):
-            _membership_insert(
-                actor=actor, organisation=organisation, user=actor, role=REGISTRANT_ROLE[OrganisationKind(kind)]
-            )
+            _membership_insert(actor=actor, organisation=organisation, user=actor, role=managing_role(kind))
     return organisation
 
 
@@ -125,6 +126,8 @@ def _membership_insert(
     membership.full_clean(validate_constraints=False)
     membership.save()
     user.groups.add(organisation.members_group)
+    if role == managing_role(organisation.kind):
+        grant(perms=MANAGER_PERMS, to=user, obj=organisation)
     audit_record(
         actor=actor,
         action="membership.add",
@@ -143,5 +146,11 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         before = snapshot(membership, MEMBERSHIP_AUDIT_FIELDS)
         audit_record(actor=actor, action="membership.remove", obj=membership, before=before, after={})
         membership.delete()
-        if not Membership.objects.filter(user=membership.user, organisation=organisation).exists():
+        remaining = set(
+            Membership.objects.filter(user=membership.user, organisation=organisation).values_list("role", flat=True)
+        )
+        if managing_role(organisation.kind) not in remaining:
+            for perm in MANAGER_PERMS:
+                remove_perm(perm, membership.user, organisation)
+        if not remaining:
             membership.user.groups.remove(organisation.members_group)

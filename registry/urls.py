@@ -9,4 +9,10 @@ urlpatterns = [
     path("organisations/register/", views.organisation_register, name="organisation-register"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
     path("organisations/<int:pk>/verify/", views.organisation_verify, name="organisation-verify"),
+    path("organisations/<int:pk>/members/", views.organisation_member_add, name="organisation-member-add"),
+    path(
+        "organisations/<int:pk>/members/<int:membership_pk>/remove/",
+        views.organisation_member_remove,
+        name="organisation-member-remove",
+    ),
 ]

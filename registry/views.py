@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from portal.forms import add_service_errors
 from portal.permissions import is_operator, signed_in, visible_or_404
 from registry import selectors, services
-from registry.forms import OrganisationFilterForm, OrganisationRegisterForm
-from registry.models import Region
+from registry.forms import MembershipAddForm, OrganisationFilterForm, OrganisationRegisterForm
+from registry.models import Organisation, Region
 from registry.permissions import may_manage_members
 
 PAGE_SIZE = 20
@@ -42,14 +42,53 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = visible_or_404(selectors.organisations_visible_to(user=request.user), pk=pk)
-    members = (
-        selectors.members_of(organisation=organisation) if may_manage_members(request.user, organisation) else None
-    )
-    return render(
-        request,
-        "registry/organisation_detail.html",
-        {"organisation": organisation, "members": members, "can_verify": is_operator(request.user)},
-    )
+    return _detail_page(request, organisation)
+
+
+def _detail_page(
+    request: HttpRequest, organisation: Organisation, *, member_form: MembershipAddForm | None = None
+) -> HttpResponse:
+    """The organisation's page; its members and the form to add one only for those who manage them."""
+    context: dict[str, object] = {"organisation": organisation, "can_verify": is_operator(request.user)}
+    if may_manage_members(request.user, organisation):
+        context["members"] = selectors.members_of(organisation=organisation)
+        context["member_form"] = member_form or MembershipAddForm(
+            kind=organisation.kind, region_choices=selectors.regions_for_choice()
+        )
+    status = 400 if member_form is not None and member_form.errors else 200
+    return render(request, "registry/organisation_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def organisation_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = visible_or_404(selectors.organisations_visible_to(user=request.user), pk=pk)
+    form = MembershipAddForm(request.POST, kind=organisation.kind, region_choices=selectors.regions_for_choice())
+    if form.is_valid():
+        try:
+            membership = services.membership_add(
+                actor=signed_in(request.user),
+                organisation=organisation,
+                username=form.cleaned_data["username"],
+                role=form.cleaned_data["role"],
+                scope_region_code=form.cleaned_data["scope_region"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(member)s was added.") % {"member": membership.user})
+            return redirect("registry:organisation-detail", pk=organisation.pk)
+    return _detail_page(request, organisation, member_form=form)
+
+
+@login_required
+@require_POST
+def organisation_member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    organisation = visible_or_404(selectors.organisations_visible_to(user=request.user), pk=pk)
+    membership = visible_or_404(selectors.members_of(organisation=organisation), pk=membership_pk)
+    services.membership_remove(actor=signed_in(request.user), membership=membership)
+    messages.success(request, _("%(member)s was removed.") % {"member": membership.user})
+    return redirect("registry:organisation-detail", pk=organisation.pk)
 
 
 @login_required

@@ -16,6 +16,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-up/", views.sign_up, name="sign-up"),
     path("profile/", views.profile, name="profile"),
     path("profile/api-token/", views.api_token_regenerate, name="api-token-regenerate"),
     path(

@@ -1,4 +1,5 @@
-"""The DRF side of idempotency: wrap a view's `post` with `@idempotent`."""
+"""The DRF side of idempotency: wrap a view's create method with `@idempotent` (it also documents
+the header in the OpenAPI schema)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,6 +15,15 @@ from portal.idempotency.services import KEY_HEADER, fingerprint_of, idempotent_c
 from portal.permissions import signed_in
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_PARAMETER = OpenApiParameter(
+    KEY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Any unique string (1-255 printable ASCII characters). A retry with the same key and body "
+        "replays the first successful response; the same key with another body answers 409."
+    ),
+)
 
 
 def _payload(request: Request) -> Any:
@@ -47,4 +58,4 @@ def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
         response[REPLAYED_HEADER] = "true"
         return response
 
-    return wrapper
+    return extend_schema(parameters=[KEY_PARAMETER])(wrapper)

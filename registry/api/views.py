@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -26,13 +26,15 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes: list[type] = []
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("kind", str, description="organisation kind"),
-        OpenApiParameter("region", str, description="division code; includes every region below it"),
-        OpenApiParameter("q", str, description="name contains, or exact credit code"),
-        OpenApiParameter("verified", bool, description="only verified organisations"),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, description="organisation kind"),
+            OpenApiParameter("region", str, description="division code; includes every region below it"),
+            OpenApiParameter("q", str, description="name contains, or exact credit code"),
+            OpenApiParameter("verified", bool, description="only verified organisations"),
+        ]
+    )
 )
 class OrganisationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
@@ -99,6 +101,7 @@ class MembershipViewSet(
         return selectors.memberships_visible_to(user=self.request.user)
 
     @extend_schema(request=serializers.MembershipCreateSerializer, responses=serializers.MembershipSerializer)
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = serializers.MembershipCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

@@ -87,3 +87,61 @@ def test_the_profile_needs_sign_in(client):
     response = client.get("/accounts/profile/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def _sign_up(client, **change):
+    data = {
+        "username": "newvendor",
+        "name": "新厂商",
+        "email": "new@example.test",
+        "password": "a long enough passphrase",
+        "password_again": "a long enough passphrase",
+    }
+    return client.post("/accounts/sign-up/", data | change)
+
+
+def test_signing_up_opens_an_account_signs_in_and_audits(client):
+    from portal.accounts.models import User
+    from portal.audit.models import AuditEntry
+
+    response = _sign_up(client)
+    user = User.objects.get(username="newvendor")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/profile/"
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert (user.name, user.email, user.is_staff) == ("新厂商", "new@example.test", False)
+    assert user.check_password("a long enough passphrase")
+    assert AuditEntry.objects.get(action="user.register").after == {
+        "username": "newvendor",
+        "name": "新厂商",
+        "email": "new@example.test",
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"password": "123", "password_again": "123"}, "password"),
+        ({"password_again": "something else entirely"}, "password_again"),
+        ({"email": "not-an-address"}, "email"),
+        ({"username": "has space"}, "username"),
+        ({"username": ""}, "username"),
+    ],
+)
+def test_bad_sign_up_answers_400_naming_the_field_and_creates_nobody(client, change, field):
+    from portal.accounts.models import User
+
+    before = User.objects.count()
+    response = _sign_up(client, **change)
+    assert response.status_code == 400
+    assert f'data-field="{field}"' in response.content.decode()
+    assert User.objects.count() == before
+
+
+def test_a_taken_username_or_email_is_refused(client):
+    UserFactory(username="newvendor", email="someone@example.test")
+    UserFactory(username="other", email="new@example.test")
+    taken_name = _sign_up(client, email="fresh@example.test")
+    taken_mail = _sign_up(client, username="fresh", email="NEW@example.test")
+    assert 'data-field="username"' in taken_name.content.decode()
+    assert 'data-field="email"' in taken_mail.content.decode()

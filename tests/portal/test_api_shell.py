@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -25,6 +26,13 @@ def test_the_openapi_schema_describes_the_api(api_client):
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/organisations/" in schema["paths"]
     assert "/api/v1/organisations/{id}/verify/" in schema["paths"]
+    create = schema["paths"]["/api/v1/organisations/"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in create["parameters"] if p["in"] == "header"}
+
+
+def test_the_schema_generates_without_warnings(tmp_path):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").stat().st_size > 0
 
 
 def test_the_docs_page_loads_only_local_assets(client):

@@ -5,6 +5,7 @@ from portal.audit.models import AuditEntry
 from portal.errors import PermissionDenied
 from registry import selectors, services
 from registry.models import Membership, Organisation
+from registry.permissions import may_manage_members
 from registry.roles import ROLE_KINDS, OrganisationKind, Role, role_allowed
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, valid_credit_code
 
@@ -112,18 +113,25 @@ def test_members_who_may_change_the_organisation_add_colleagues_and_outsiders_ma
     }
 
 
-def test_leaving_the_last_role_removes_the_organisations_permissions(operator):
-    membership = MembershipFactory(role=Role.VENDOR_STAFF)
+def test_only_the_managing_role_manages_and_leaving_roles_revokes_in_steps(operator):
+    membership = MembershipFactory(role=Role.VENDOR_STAFF)  # a vendor's managing role
     organisation, person = membership.organisation, membership.user
     second = MembershipFactory(organisation=organisation, user=person, role=Role.EXPERT)
+    expert_only = MembershipFactory(organisation=organisation, role=Role.EXPERT).user
+
+    def fresh(user):  # permission caches live on the instance
+        return type(user).objects.get(pk=user.pk)
+
+    assert may_manage_members(fresh(person), organisation)
+    assert not may_manage_members(fresh(expert_only), organisation)
+    assert fresh(expert_only).has_perm("registry.view_organisation", organisation)
 
     services.membership_remove(actor=operator, membership=membership)
-    person = type(person).objects.get(pk=person.pk)  # fresh permission cache
-    assert person.has_perm("registry.view_organisation", organisation)
+    assert fresh(person).has_perm("registry.view_organisation", organisation)
+    assert not fresh(person).has_perm("registry.change_organisation", organisation)
 
     services.membership_remove(actor=operator, membership=second)
-    person = type(person).objects.get(pk=person.pk)
-    assert not person.has_perm("registry.view_organisation", organisation)
+    assert not fresh(person).has_perm("registry.view_organisation", organisation)
     assert AuditEntry.objects.filter(action="membership.remove").count() == 2
 
 
