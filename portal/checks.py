@@ -16,6 +16,7 @@ def secrets_come_from_the_environment(app_configs: Any = None, **kwargs: Any) ->
     for name, generated in (
         ("SECRET_KEY", settings.SECRET_KEY_GENERATED),
         ("BID_SEALING_KEY", settings.BID_SEALING_KEY_GENERATED),
+        ("PERSON_ID_HASH_KEY", settings.PERSON_ID_HASH_KEY_GENERATED),
     ):
         if generated:
             messages.append(

@@ -28,6 +28,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # be stored in the database; every web and worker process of a deployment needs the same value.
 BID_SEALING_KEY, BID_SEALING_KEY_GENERATED = secret_from_env_or_file("BID_SEALING_KEY", VAR_DIR / "bid_sealing_key")
 
+# Key of the HMAC under which resident identity numbers are kept (registry/resident_id.py). Losing
+# it makes stored identities unmatchable; it must be the same on every machine.
+PERSON_ID_HASH_KEY, PERSON_ID_HASH_KEY_GENERATED = secret_from_env_or_file(
+    "PERSON_ID_HASH_KEY", VAR_DIR / "person_id_hash_key"
+)
+
 # Prefix of every OCDS identifier (ocid) the portal publishes; register a real one for production.
 OCID_PREFIX = env_str("OCID_PREFIX", "ocds-cn0000")
 

@@ -15,10 +15,10 @@ class RegionAdmin(admin.ModelAdmin):
 class OrganisationAdmin(admin.ModelAdmin):
     """Read-mostly: registration and verification go through the services (and the audit log)."""
 
-    list_display = ("name", "kind", "credit_code", "region", "verified")
-    list_filter = ("kind", "verified")
+    list_display = ("name", "kind", "credit_code", "region", "status")
+    list_filter = ("kind", "status")
     search_fields = ("name", "credit_code")
-    readonly_fields = ("name", "kind", "credit_code", "region", "verified", "verified_at", "members_group")
+    readonly_fields = ("name", "kind", "credit_code", "region", "status", "status_changed_at", "members_group")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from registry.credit_code import validate_credit_code
 from registry.roles import OrganisationKind, Role
+from registry.taxonomy import Modality, Sector
 
 
 class RegionLevel(models.TextChoices):
@@ -60,6 +61,21 @@ class Region(models.Model):
         return self.code[: {"province": 2, "prefecture": 4}.get(self.level, 6)]
 
 
+class VerificationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("awaiting verification")
+    VERIFIED = "verified", _("verified")
+    REJECTED = "rejected", _("rejected")
+
+
+class SizeClass(models.TextChoices):
+    """Enterprise size classes of the NBS classification (统计上大中小微型企业划分办法)."""
+
+    MICRO = "micro", _("micro")
+    SMALL = "small", _("small")
+    MEDIUM = "medium", _("medium")
+    LARGE = "large", _("large")
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
@@ -71,8 +87,34 @@ class Organisation(models.Model):
         error_messages={"unique": _("An organisation with this unified social credit code is already registered.")},
     )
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    verified = models.BooleanField(_("verified"), default=False)
-    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # Verification: registry.verification holds the allowed transitions.
+    status = models.CharField(
+        _("verification status"),
+        max_length=16,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.SUBMITTED,
+    )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    # Profile.
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    legal_representative_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    legal_representative_id_masked = models.CharField(
+        _("legal representative's identity number"), max_length=18, blank=True, editable=False
+    )
+    registered_capital_fen = models.PositiveBigIntegerField(_("registered capital (fen)"), null=True, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    size_class = models.CharField(_("size class"), max_length=16, choices=SizeClass.choices, blank=True)
+    annotator_headcount = models.PositiveIntegerField(_("annotators"), null=True, blank=True)
+    iso27001_certified = models.BooleanField(_("ISO/IEC 27001 certified"), default=False)
+    mlps_level = models.PositiveSmallIntegerField(
+        _("cybersecurity protection level (等保)"),
+        default=0,
+        validators=[MaxValueValidator(5)],
+        help_text=_("0 when not graded; 1 to 5 otherwise."),
+    )
+    description = models.TextField(_("description"), blank=True)
     # Object permissions on what the organisation owns are granted to this group, so every member
     # gets them by joining and loses them by leaving.
     members_group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organisation")
@@ -84,12 +126,101 @@ class Organisation(models.Model):
         verbose_name_plural = _("organisations")
         ordering = ["name", "pk"]
         indexes = [
-            models.Index(fields=["kind", "verified"], name="registry_org_kind_verified"),
+            models.Index(fields=["kind", "status"], name="registry_org_kind_status"),
             models.Index(fields=["region"], name="registry_org_region"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def verified(self) -> bool:
+        return self.status == VerificationStatus.VERIFIED
+
+
+class OrganisationCapability(models.Model):
+    """A modality the organisation annotates, with its daily capacity (items per day) if known."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="capabilities")
+    modality = models.CharField(_("modality"), max_length=16, choices=Modality.choices)
+    daily_capacity = models.PositiveIntegerField(_("daily capacity (items)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("capability")
+        verbose_name_plural = _("capabilities")
+        constraints = [models.UniqueConstraint(fields=["organisation", "modality"], name="registry_capability_unique")]
+        indexes = [models.Index(fields=["modality", "organisation"], name="registry_capability_modality")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.modality}"
+
+
+class OrganisationSector(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sectors")
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices)
+
+    class Meta:
+        verbose_name = _("sector served")
+        verbose_name_plural = _("sectors served")
+        constraints = [models.UniqueConstraint(fields=["organisation", "sector"], name="registry_sector_unique")]
+        indexes = [models.Index(fields=["sector", "organisation"], name="registry_sector_sector")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.sector}"
+
+
+class HolderKind(models.TextChoices):
+    PERSON = "person", _("natural person")
+    ORGANISATION = "organisation", _("organisation")
+
+
+class Shareholder(models.Model):
+    """A holder of the organisation's equity. A person is identified by the keyed hash of their
+    resident identity number, an organisation by its credit code (registered here or not)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shareholders")
+    holder_kind = models.CharField(_("holder kind"), max_length=16, choices=HolderKind.choices)
+    name = models.CharField(_("holder name"), max_length=200)
+    holder_credit_code = models.CharField(
+        _("holder's credit code"), max_length=18, blank=True, db_index=True, validators=[validate_credit_code]
+    )
+    holder_id_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    holder_id_masked = models.CharField(_("holder's identity number"), max_length=18, blank=True, editable=False)
+    share_bp = models.PositiveIntegerField(
+        _("share (basis points)"), validators=[MinValueValidator(1), MaxValueValidator(10_000)]
+    )
+
+    class Meta:
+        verbose_name = _("shareholder")
+        verbose_name_plural = _("shareholders")
+        ordering = ["-share_bp", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.share_bp / 100:.2f}%"
+
+
+class DeclaredRelation(models.Model):
+    """A relation an organisation declares with another (same actual controller, group company…).
+    Related-party checks read it in both directions."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="declared_relations")
+    related_organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    nature = models.CharField(_("nature of the relation"), max_length=200)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared relation")
+        verbose_name_plural = _("declared relations")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "related_organisation"], name="registry_relation_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(organisation=models.F("related_organisation")), name="registry_relation_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} ~ {self.related_organisation_id}: {self.nature}"
 
 
 class OrganisationUserObjectPermission(UserObjectPermissionBase):

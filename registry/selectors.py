@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from portal.permissions import AnyUser, is_operator, with_perm
-from registry.models import Membership, Organisation, Region
+from registry.models import Membership, Organisation, Region, VerificationStatus
 from registry.roles import OrganisationKind, Role
 
 
@@ -41,13 +41,13 @@ def organisations_visible_to(
     """Verified organisations are public; an unverified one is visible to its members and operators."""
     organisations = Organisation.objects.select_related("region")
     if not is_operator(user):
-        public = Q(verified=True)
+        public = Q(status=VerificationStatus.VERIFIED)
         if user.is_authenticated and not verified_only:
             own = with_perm(user=user, perm="registry.view_organisation", queryset=Organisation.objects.all())
             public |= Q(pk__in=own.values("pk"))
         organisations = organisations.filter(public)
     elif verified_only:
-        organisations = organisations.filter(verified=True)
+        organisations = organisations.filter(status=VerificationStatus.VERIFIED)
     if kind:
         organisations = organisations.filter(kind=kind)
     if region is not None:
@@ -112,7 +112,7 @@ class RegistrySummary:
 
 def registry_summary() -> RegistrySummary:
     """Public counts for the home page: verified organisations only."""
-    verified = Organisation.objects.filter(verified=True)
+    verified = Organisation.objects.filter(status=VerificationStatus.VERIFIED)
     by_kind = dict(verified.values_list("kind").annotate(n=Count("pk")).order_by())
     provinces = verified.values_list("region_id", flat=True).order_by().distinct()
     return RegistrySummary(
@@ -130,7 +130,12 @@ class ProvinceCount:
 
 def verified_organisations_by_province() -> list[ProvinceCount]:
     """Verified organisations per provincial-level region, largest first (regions with none omitted)."""
-    per_region = Organisation.objects.filter(verified=True).values_list("region_id").annotate(n=Count("pk")).order_by()
+    per_region = (
+        Organisation.objects.filter(status=VerificationStatus.VERIFIED)
+        .values_list("region_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     totals: dict[str, int] = {}
     for code, count in per_region:
         province = code[:2] + "0000"

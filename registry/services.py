@@ -11,14 +11,14 @@ from guardian.shortcuts import remove_perm
 
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
-from portal.errors import Conflict, PermissionDenied
+from portal.errors import PermissionDenied
 from portal.permissions import grant, is_operator
-from registry import credit_code
+from registry import credit_code, verification
 from registry.models import Membership, Organisation, Region
 from registry.permissions import may_manage_members
 from registry.roles import Role, managing_role, role_allowed
 
-ORGANISATION_AUDIT_FIELDS = ("name", "kind", "credit_code", "region", "verified")
+ORGANISATION_AUDIT_FIELDS = ("name", "kind", "credit_code", "region", "status", "rejection_reason")
 MEMBERSHIP_AUDIT_FIELDS = ("user", "organisation", "role", "scope_region")
 # Every member sees the organisation's record (through its members group); members holding its
 # managing role (registry.roles.managing_role) also change it and manage its members.
@@ -66,19 +66,31 @@ def organisation_create(*, actor: User, name: str, kind: str, credit_code_value:
 
 
 def organisation_verify(*, actor: User, organisation: Organisation) -> Organisation:
+    """An operator confirms the organisation: it becomes public."""
+    return _organisation_transition(actor=actor, organisation=organisation, action=verification.VERIFY)
+
+
+def organisation_reject(*, actor: User, organisation: Organisation, reason: str) -> Organisation:
+    """An operator sends the registration back; the reason is shown to the organisation's members."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the registration is rejected.")]})
+    return _organisation_transition(actor=actor, organisation=organisation, action=verification.REJECT, reason=reason)
+
+
+def _organisation_transition(*, actor: User, organisation: Organisation, action: str, reason: str = "") -> Organisation:
     if not is_operator(actor):
         raise PermissionDenied(_("Only platform operators verify organisations."))
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update(of=("self",)).get(pk=organisation.pk)
-        if organisation.verified:
-            raise Conflict(_("This organisation is already verified."))
         before = snapshot(organisation, ORGANISATION_AUDIT_FIELDS)
-        organisation.verified = True
-        organisation.verified_at = timezone.now()
-        organisation.save(update_fields=["verified", "verified_at", "updated_at"])
+        organisation.status = verification.next_status(organisation.status, action)
+        organisation.status_changed_at = timezone.now()
+        organisation.rejection_reason = reason
+        organisation.save(update_fields=["status", "status_changed_at", "rejection_reason", "updated_at"])
         audit_record(
             actor=actor,
-            action="organisation.verify",
+            action=f"organisation.{action}",
             obj=organisation,
             before=before,
             after=snapshot(organisation, ORGANISATION_AUDIT_FIELDS),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("organisations/register/", views.organisation_register, name="organisation-register"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
     path("organisations/<int:pk>/verify/", views.organisation_verify, name="organisation-verify"),
+    path("organisations/<int:pk>/reject/", views.organisation_reject, name="organisation-reject"),
     path("organisations/<int:pk>/members/", views.organisation_member_add, name="organisation-member-add"),
     path(
         "organisations/<int:pk>/members/<int:membership_pk>/remove/",

@@ -119,3 +119,18 @@ def organisation_verify(request: HttpRequest, pk: int) -> HttpResponse:
     services.organisation_verify(actor=signed_in(request.user), organisation=organisation)
     messages.success(request, _("The organisation is now verified."))
     return redirect("registry:organisation-detail", pk=organisation.pk)
+
+
+@login_required
+@require_POST
+def organisation_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = visible_or_404(selectors.organisations_visible_to(user=request.user), pk=pk)
+    try:
+        services.organisation_reject(
+            actor=signed_in(request.user), organisation=organisation, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("registry:organisation-detail", pk=organisation.pk)
+    messages.success(request, _("The registration was rejected; its members see the reason."))
+    return redirect("registry:organisation-detail", pk=organisation.pk)

@@ -15,10 +15,23 @@ class RegionSerializer(serializers.ModelSerializer):
 class OrganisationSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
     region_name = serializers.CharField(source="region.display_name", read_only=True)
+    verified = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "credit_code", "region", "region_name", "verified", "verified_at", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "credit_code",
+            "region",
+            "region_name",
+            "status",
+            "verified",
+            "status_changed_at",
+            "rejection_reason",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

@@ -26,7 +26,7 @@ def test_seed_demo_creates_every_role_and_is_idempotent(capsys):
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
     assert User.objects.get(username="operator").is_staff
     assert len(set(Organisation.objects.values_list("region__code", flat=True))) >= 8
-    assert Organisation.objects.filter(verified=False).exists()  # a pending one for operators to verify
+    assert Organisation.objects.filter(status="submitted").exists()  # a pending one for operators to verify
     for username in DEMO_USERS:
         assert username in output
         assert User.objects.get(username=username).check_password(DEMO_PASSWORD)

@@ -22,6 +22,7 @@ PRODUCTION = {
     "CELERY_BROKER_URL": "redis://broker.internal:6379/0",
     "SECRET_KEY": "p" * 64 + "-production-secret-key-that-is-long-and-random-enough-!@#$%",
     "BID_SEALING_KEY": "s" * 64,
+    "PERSON_ID_HASH_KEY": "h" * 64,
     "ALLOWED_HOSTS": "portal.example.gov.cn",
     "HTTPS": "1",
     "DEBUG": "0",
@@ -69,11 +70,13 @@ def test_check_deploy_reports_nothing_with_production_values(tmp_path):
 
 
 def test_check_deploy_warns_about_machine_generated_secrets(tmp_path):
-    production_without_secrets = {k: v for k, v in PRODUCTION.items() if k not in {"SECRET_KEY", "BID_SEALING_KEY"}}
+    secrets = {"SECRET_KEY", "BID_SEALING_KEY", "PERSON_ID_HASH_KEY"}
+    production_without_secrets = {k: v for k, v in PRODUCTION.items() if k not in secrets}
     result = _run(["manage.py", "check", "--deploy"], production_without_secrets, tmp_path)
     assert "portal.W001" in result.stderr
     assert "SECRET_KEY was generated" in result.stderr
     assert "BID_SEALING_KEY was generated" in result.stderr
+    assert "PERSON_ID_HASH_KEY was generated" in result.stderr
 
 
 def test_a_malformed_boolean_is_refused(monkeypatch):

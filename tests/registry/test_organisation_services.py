@@ -90,12 +90,42 @@ def test_only_operators_verify(operator):
     services.organisation_verify(actor=operator, organisation=organisation)
     organisation.refresh_from_db()
     assert organisation.verified is True
-    assert organisation.verified_at is not None
+    assert organisation.status_changed_at is not None
     entry = AuditEntry.objects.get(action="organisation.verify")
-    assert (entry.before["verified"], entry.after["verified"], entry.actor) == (False, True, operator)
+    assert (entry.before["status"], entry.after["status"], entry.actor) == ("submitted", "verified", operator)
 
 
 def test_verifying_twice_is_a_conflict(operator):
     organisation = OrganisationFactory(verified=True)
     with pytest.raises(Conflict):
         services.organisation_verify(actor=operator, organisation=organisation)
+
+
+def test_an_operator_rejects_with_a_reason_and_the_workflow_table_holds(operator):
+    organisation = OrganisationFactory()
+    with pytest.raises(ValidationError) as error:
+        services.organisation_reject(actor=operator, organisation=organisation, reason="  ")
+    assert "reason" in error.value.message_dict
+
+    services.organisation_reject(actor=operator, organisation=organisation, reason="营业执照已过期")
+    organisation.refresh_from_db()
+    assert (organisation.status, organisation.rejection_reason) == ("rejected", "营业执照已过期")
+    assert AuditEntry.objects.get(action="organisation.reject").after["rejection_reason"] == "营业执照已过期"
+
+    with pytest.raises(Conflict):  # a rejected registration must be resubmitted before verification
+        services.organisation_verify(actor=operator, organisation=organisation)
+    organisation.refresh_from_db()
+    assert organisation.status == "rejected"
+
+
+def test_the_transition_table_refuses_what_it_does_not_list():
+    from registry import verification
+
+    allowed = set(verification.TRANSITIONS)
+    for status in ("submitted", "verified", "rejected"):
+        for action in (verification.VERIFY, verification.REJECT, verification.RESUBMIT):
+            if (status, action) in allowed:
+                assert verification.next_status(status, action) == verification.TRANSITIONS[(status, action)]
+            else:
+                with pytest.raises(Conflict):
+                    verification.next_status(status, action)

@@ -1,0 +1,92 @@
+"""Related parties (关联方): the selectors tender evaluation and vouchers call.
+
+Two organisations are related when (DESIGN §6, §4):
+- they have the same legal representative;
+- one holds 5 % or more of the other;
+- the same holder (a person or an organisation) holds 5 % or more of both;
+- the legal representative of one holds 5 % or more of the other;
+- either declared a relation with the other.
+People are matched by the keyed hash of their identity number, organisations by credit code, so a
+shareholder organisation counts even before it registers on the portal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import DeclaredRelation, Organisation, Shareholder
+
+RELATED_SHARE_BP = 500  # 5 %
+
+
+class RelationReason(models.TextChoices):
+    SAME_LEGAL_REPRESENTATIVE = "same_legal_representative", _("same legal representative")
+    HOLDS = "holds", _("holds 5 % or more of it")
+    HELD_BY = "held_by", _("is held 5 % or more by it")
+    COMMON_HOLDER = "common_holder", _("a holder of 5 % or more in both")
+    LEGAL_REPRESENTATIVE_HOLDS = "legal_representative_holds", _("its legal representative holds 5 % or more")
+    DECLARED = "declared", _("declared relation")
+
+
+def related_parties(organisation: Organisation) -> dict[int, set[RelationReason]]:
+    """Every organisation related to `organisation` (by primary key), with the reasons."""
+    found: dict[int, set[RelationReason]] = defaultdict(set)
+    me = organisation.pk
+    significant = Shareholder.objects.filter(share_bp__gte=RELATED_SHARE_BP)
+    own_holders = list(
+        significant.filter(organisation=organisation).values_list("holder_credit_code", "holder_id_hash")
+    )
+    holder_codes = {code for code, _hash in own_holders if code}
+    holder_hashes = {digest for _code, digest in own_holders if digest}
+    representative = organisation.legal_representative_id_hash
+
+    def add(pks: Iterable[int], reason: RelationReason) -> None:
+        for pk in pks:
+            if pk != me:
+                found[pk].add(reason)
+
+    if representative:
+        add(
+            Organisation.objects.filter(legal_representative_id_hash=representative).values_list("pk", flat=True),
+            RelationReason.SAME_LEGAL_REPRESENTATIVE,
+        )
+        add(
+            significant.filter(holder_id_hash=representative).values_list("organisation_id", flat=True),
+            RelationReason.LEGAL_REPRESENTATIVE_HOLDS,
+        )
+    add(
+        significant.filter(holder_credit_code=organisation.credit_code).values_list("organisation_id", flat=True),
+        RelationReason.HOLDS,
+    )
+    if holder_codes:
+        add(
+            Organisation.objects.filter(credit_code__in=holder_codes).values_list("pk", flat=True),
+            RelationReason.HELD_BY,
+        )
+    if holder_codes or holder_hashes:
+        add(
+            significant.filter(Q(holder_credit_code__in=holder_codes) | Q(holder_id_hash__in=holder_hashes))
+            .exclude(organisation=organisation)
+            .values_list("organisation_id", flat=True),
+            RelationReason.COMMON_HOLDER,
+        )
+    if holder_hashes:
+        add(
+            Organisation.objects.filter(legal_representative_id_hash__in=holder_hashes).values_list("pk", flat=True),
+            RelationReason.LEGAL_REPRESENTATIVE_HOLDS,
+        )
+    declared = DeclaredRelation.objects.filter(Q(organisation=organisation) | Q(related_organisation=organisation))
+    add(
+        {pk for pair in declared.values_list("organisation_id", "related_organisation_id") for pk in pair},
+        RelationReason.DECLARED,
+    )
+    return dict(found)
+
+
+def are_related(a: Organisation, b: Organisation) -> bool:
+    return a.pk != b.pk and b.pk in related_parties(a)
