@@ -6,9 +6,22 @@ from rest_framework.routers import DefaultRouter
 
 from portal.accounts.api import MeApi
 from registry.api.urls import router as registry_router
+from registry.bases.api.urls import router as bases_router
+from registry.imports.api.urls import router as imports_router
+from registry.institutions.api.urls import router as institutions_router
+from registry.showcase.api.urls import router as showcase_router
+from registry.talent.api.urls import router as talent_router
 
 router = DefaultRouter()
-router.registry.extend(registry_router.registry)
+for app_router in (
+    registry_router,
+    talent_router,
+    bases_router,
+    institutions_router,
+    showcase_router,
+    imports_router,
+):
+    router.registry.extend(app_router.registry)
 
 urlpatterns = [
     path("me/", MeApi.as_view(), name="me"),

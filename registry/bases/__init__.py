@@ -1,0 +1,1 @@
+"""Annotation bases (数据标注基地): designation, operator, member organisations, reported output."""

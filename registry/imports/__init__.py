@@ -1,0 +1,1 @@
+"""Bulk import of organisations, people and certificates from CSV and XLSX files."""
