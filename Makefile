@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # The built files the pages use, copied out of node_modules (see package.json for the versions).
 VENDOR_FILES := htmx.org/dist/htmx.min.js:htmx/htmx.min.js echarts/dist/echarts.min.js:echarts/echarts.min.js
 
-.PHONY: run test lint format messages assets install install-dev bench clean
+.PHONY: run test lint format messages assets install install-dev bench bench-data clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ format: install-dev
 messages: install-dev
 	$(MANAGE) makemessages --locale zh_Hans --locale en --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	$(MANAGE) compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
+
+# The scale data set (DESIGN §10) in the benchmark database; does nothing when it is there already.
+bench-data: install-dev
+	$(PY) -m bench data
 
 bench: install-dev
 	$(PY) -m bench

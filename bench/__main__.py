@@ -1,7 +1,8 @@
-"""Run every benchmark against PostgreSQL and print one line per figure.
+"""Benchmarks against PostgreSQL: `python -m bench data` builds the scale data set (idempotent),
+`python -m bench` runs every benchmark and prints one line per figure.
 
-make bench                     # uses postgres://postgres@127.0.0.1:5432/portal_bench
-DATABASE_URL=postgres://… make bench
+    make bench-data && make bench    # database postgres://postgres@127.0.0.1:5432/portal_bench
+    DATABASE_URL=postgres://… make bench
 """
 
 from __future__ import annotations
@@ -10,13 +11,21 @@ import os
 import sys
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("DEMO_DATA_ALLOWED", "1")
     from bench import harness
 
     harness.prepare_database()
+    if argv[:1] == ["data"]:
+        from bench import scale_registry
+
+        if scale_registry.present():
+            print("scale data set already present")
+        else:
+            scale_registry.generate()
+        return 0
     from bench import bench_audit_append, bench_home_page
 
     results = [*bench_audit_append.run(), *bench_home_page.run()]
@@ -25,4 +34,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
