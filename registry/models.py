@@ -8,7 +8,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from portal.money import hundredths_text
 from registry.credit_code import validate_credit_code
+from registry.resident_id import mask_name
 from registry.roles import OrganisationKind, Role
 from registry.taxonomy import Modality, Sector
 
@@ -128,6 +130,8 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["kind", "status"], name="registry_org_kind_status"),
             models.Index(fields=["region"], name="registry_org_region"),
+            # The search page's default: verified organisations in name order, one page at a time.
+            models.Index(fields=["status", "name", "id"], name="registry_org_status_name"),
         ]
 
     def __str__(self) -> str:
@@ -136,6 +140,11 @@ class Organisation(models.Model):
     @property
     def verified(self) -> bool:
         return self.status == VerificationStatus.VERIFIED
+
+    @property
+    def registered_capital_yuan(self) -> str | None:
+        """The capital as yuan text with two decimals ("1000000.00"), None when not given."""
+        return hundredths_text(self.registered_capital_fen) if self.registered_capital_fen is not None else None
 
 
 class OrganisationCapability(models.Model):
@@ -194,9 +203,33 @@ class Shareholder(models.Model):
         verbose_name = _("shareholder")
         verbose_name_plural = _("shareholders")
         ordering = ["-share_bp", "pk"]
+        constraints = [
+            # One row per holder: `organisation_set_shareholders` refuses duplicates with a message,
+            # these back it.
+            models.UniqueConstraint(
+                fields=["organisation", "holder_credit_code"],
+                condition=~models.Q(holder_credit_code=""),
+                name="registry_shareholder_org_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "holder_id_hash"],
+                condition=~models.Q(holder_id_hash=""),
+                name="registry_shareholder_person_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.share_bp / 100:.2f}%"
+        return f"{self.name} {self.share_percent}%"
+
+    @property
+    def share_percent(self) -> str:
+        """The share as percent text with two decimals ("30.00"), from integer basis points."""
+        return hundredths_text(self.share_bp)
+
+    @property
+    def public_name(self) -> str:
+        """What the public sees of the holder: an organisation's name, a person's masked name."""
+        return mask_name(self.name) if self.holder_kind == HolderKind.PERSON else self.name
 
 
 class DeclaredRelation(models.Model):

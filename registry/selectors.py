@@ -1,13 +1,26 @@
-"""Reads on the registry that carry rules: visibility, region scopes, roles."""
+"""Reads on the registry that carry rules: visibility, search, region scopes, roles, related parties."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from portal.permissions import AnyUser, is_operator, with_perm
-from registry.models import Membership, Organisation, Region, VerificationStatus
+from portal.errors import NotFound, PermissionDenied
+from portal.permissions import AnyUser, is_operator, visible_or_404, with_perm
+from registry import credit_code
+from registry.models import (
+    DeclaredRelation,
+    Membership,
+    Organisation,
+    OrganisationCapability,
+    OrganisationSector,
+    Region,
+    VerificationStatus,
+)
+from registry.related_parties import RelationReason, related_parties
 from registry.roles import OrganisationKind, Role
 
 
@@ -36,9 +49,17 @@ def organisations_visible_to(
     kind: str = "",
     region: Region | None = None,
     text: str = "",
+    modality: str = "",
+    sector: str = "",
     verified_only: bool = False,
 ) -> QuerySet[Organisation]:
-    """Verified organisations are public; an unverified one is visible to its members and operators."""
+    """Verified organisations are public; an unverified one is visible to its members and operators.
+
+    The search page and the API list pass `verified_only=True` unless the user ticks "include
+    unverified" (members then also see their own, operators all). `text` matches a part of the name
+    or a whole credit code. The modality and sector filters are EXISTS on their (value,
+    organisation) indexes, so rows are never duplicated and the count stays one query.
+    """
     organisations = Organisation.objects.select_related("region")
     if not is_operator(user):
         public = Q(status=VerificationStatus.VERIFIED)
@@ -54,7 +75,108 @@ def organisations_visible_to(
         organisations = organisations.filter(region_subtree_q(region))
     if text:
         organisations = organisations.filter(Q(name__icontains=text) | Q(credit_code=text.strip().upper()))
+    if modality:
+        organisations = organisations.filter(
+            Exists(OrganisationCapability.objects.filter(organisation=OuterRef("pk"), modality=modality))
+        )
+    if sector:
+        organisations = organisations.filter(
+            Exists(OrganisationSector.objects.filter(organisation=OuterRef("pk"), sector=sector))
+        )
     return organisations
+
+
+def organisation_search(
+    *,
+    user: AnyUser,
+    kind: str = "",
+    region: Region | None = None,
+    text: str = "",
+    modality: str = "",
+    sector: str = "",
+    include_unverified: bool = False,
+) -> QuerySet[Organisation]:
+    """The search page and the API list: verified organisations unless asked otherwise, with their
+    modalities and sectors in two prefetch queries whatever the page size."""
+    return organisations_visible_to(
+        user=user,
+        kind=kind,
+        region=region,
+        text=text,
+        modality=modality,
+        sector=sector,
+        verified_only=not include_unverified,
+    ).prefetch_related(
+        Prefetch("capabilities", queryset=OrganisationCapability.objects.order_by("modality")),
+        Prefetch("sectors", queryset=OrganisationSector.objects.order_by("sector")),
+    )
+
+
+def organisation_profile(*, user: AnyUser, pk: int | str) -> Organisation:
+    """One organisation as its profile page and the API show it, or NotFound when the user may not
+    see it; capabilities, sectors and shareholders come prefetched."""
+    return visible_or_404(
+        organisations_visible_to(user=user).prefetch_related(
+            Prefetch("capabilities", queryset=OrganisationCapability.objects.order_by("modality")),
+            Prefetch("sectors", queryset=OrganisationSector.objects.order_by("sector")),
+            "shareholders",
+        ),
+        pk=pk,
+    )
+
+
+def sees_member_details(*, user: AnyUser, organisation: Organisation) -> bool:
+    """Operators and the organisation's members see what the public does not: the masked identity
+    numbers, shareholders' full names and the declared relations."""
+    return is_operator(user) or (user.is_authenticated and user.has_perm("registry.view_organisation", organisation))
+
+
+def declared_relations_of(*, user: AnyUser, organisation: Organisation) -> QuerySet[DeclaredRelation]:
+    """The relations declared by or against `organisation`, for its members and operators (through
+    the members group's view permission, so joining and leaving grant and revoke it); anyone else
+    gets NotFound, as for an object they may not see."""
+    if not sees_member_details(user=user, organisation=organisation):
+        raise NotFound()
+    return (
+        DeclaredRelation.objects.filter(Q(organisation=organisation) | Q(related_organisation=organisation))
+        .select_related("organisation", "related_organisation", "declared_by")
+        .order_by("-declared_at", "-pk")
+    )
+
+
+def organisation_for_relation(*, user: AnyUser, credit_code_value: str, field: str) -> Organisation:
+    """The organisation a user names by credit code in a declaration: one they can see (verified,
+    or their own). Errors are reported on `field`."""
+    code = credit_code.normalise(credit_code_value or "")
+    try:
+        credit_code.validate_credit_code(code)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
+    found = organisations_visible_to(user=user).filter(credit_code=code).first()
+    if found is None:
+        raise ValidationError({field: [_("No registered organisation has this credit code.")]})
+    return found
+
+
+@dataclass(frozen=True)
+class RelatedParty:
+    organisation: Organisation
+    reasons: list[RelationReason]
+
+
+def related_parties_for_operator(*, user: AnyUser, organisation: Organisation) -> list[RelatedParty]:
+    """Who `organisation` is related to and why (registry.related_parties), for operators only:
+    it draws on other organisations' shareholders and legal representatives."""
+    if not is_operator(user):
+        raise PermissionDenied(_("Only platform operators see related parties."))
+    found = related_parties(organisation)
+    others = Organisation.objects.select_related("region").in_bulk(list(found))
+    rows = [
+        RelatedParty(organisation=others[pk], reasons=sorted(reasons, key=list(RelationReason).index))
+        for pk, reasons in found.items()
+        if pk in others
+    ]
+    return sorted(rows, key=lambda row: (row.organisation.name, row.organisation.pk))
 
 
 def memberships_of(*, user: AnyUser) -> QuerySet[Membership]:

@@ -79,3 +79,20 @@ class MembershipFactory(factory.django.DjangoModelFactory):
             role=role,
             scope_region_code=scope_region_code,
         )
+
+
+# The roles of the permission matrices (STYLE.md), and the conftest fixture that signs each in.
+# `owner` is the managing member of the `vendor_org` fixture.
+ROLES = ("anonymous", "other_vendor", "owner", "agency", "regulator_other_region", "operator")
+_ROLE_FIXTURES = {
+    "other_vendor": "other_vendor_user",
+    "owner": "vendor_user",
+    "agency": "agency_user",
+    "regulator_other_region": "regulator_other_region",
+    "operator": "operator",
+}
+
+
+def user_for_role(request, role: str) -> User | None:
+    """The user playing `role` in a test (None for anonymous), from the shared fixtures."""
+    return None if role == "anonymous" else request.getfixturevalue(_ROLE_FIXTURES[role])

@@ -51,15 +51,18 @@ def unverified_own_org(vendor_user):
 def test_an_unverified_organisation_is_404_to_all_but_its_members_and_operators(as_role, role, unverified_own_org):
     client = as_role(role)
     detail = client.get(f"/api/v1/organisations/{unverified_own_org.pk}/")
-    listed = {row["id"] for row in client.get("/api/v1/organisations/").json()["results"]}
+    by_default = {row["id"] for row in client.get("/api/v1/organisations/").json()["results"]}
+    asked = client.get("/api/v1/organisations/", {"include_unverified": "true"}).json()["results"]
+    including = {row["id"] for row in asked}
 
+    assert unverified_own_org.pk not in by_default  # the list shows verified organisations unless asked
     if role in {"owner", "operator"}:
         assert detail.status_code == 200
-        assert unverified_own_org.pk in listed
+        assert unverified_own_org.pk in including
     else:
         assert detail.status_code == 404
         assert detail.json() == {"code": "not_found", "message": detail.json()["message"], "fields": {}}
-        assert unverified_own_org.pk not in listed
+        assert unverified_own_org.pk not in including
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -169,7 +172,9 @@ def test_filters_by_kind_region_subtree_and_text(api_client):
     assert ids(region="510000", kind="vendor") == {chengdu.pk}
     assert ids(q="深圳") == {Organisation.objects.get(name="深圳乙").pk}
     assert ids(q=chengdu.credit_code.lower()) == {chengdu.pk}
-    assert api_client.get("/api/v1/organisations/", {"region": "999999"}).status_code == 404
+    unknown = api_client.get("/api/v1/organisations/", {"region": "999999"})
+    assert unknown.status_code == 400
+    assert "region" in unknown.json()["fields"]
 
 
 def test_the_list_is_paginated_with_a_bounded_number_of_queries(api_client, django_assert_max_num_queries):
