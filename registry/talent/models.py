@@ -33,6 +33,16 @@ class Person(models.Model):
         on_delete=models.SET_NULL,
         related_name="person",
     )
+    # The issuing organisation whose staff registered the person (empty: an operator, or the person
+    # themself applying as an expert). Its managing staff see the record (registry.talent.selectors).
+    registered_by = models.ForeignKey(
+        Organisation,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -120,6 +130,8 @@ class Expert(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    status_reason = models.TextField(_("reason for the status"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -130,6 +142,11 @@ class Expert(models.Model):
 
     def __str__(self) -> str:
         return str(self.person)
+
+    def available_on(self, day: date) -> bool:
+        """Free to sit on a committee on `day`: not marked unavailable, and any unavailability
+        (inclusive of its last day) is over. The same rule as the conflict selector's filter."""
+        return self.available and (self.unavailable_until is None or self.unavailable_until < day)
 
 
 class ExpertModality(models.Model):

@@ -1,4 +1,6 @@
-"""Talent-pool factories. People get a valid resident identity number, kept only hashed and masked."""
+"""Talent-pool factories. People get a valid resident identity number, kept only hashed and masked.
+
+Pass `id_number=` to PersonFactory to know the raw number a test later types (never stored)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,19 @@ import factory
 
 from registry.identity import identify
 from registry.resident_id import check_character
-from registry.talent.models import Certificate, Expert, ExpertStatus, Occupation, Person, SkillLevel
+from registry.talent.models import (
+    Certificate,
+    Employment,
+    EmploymentRole,
+    Expert,
+    ExpertModality,
+    ExpertRelation,
+    ExpertSector,
+    ExpertStatus,
+    Occupation,
+    Person,
+    SkillLevel,
+)
 from tests.factories.registry import OrganisationFactory
 
 
@@ -46,8 +60,41 @@ class CertificateFactory(factory.django.DjangoModelFactory):
 
 
 class ExpertFactory(factory.django.DjangoModelFactory):
+    """An approved, available expert; `modalities=[...]` and `sectors=[...]` add specialties."""
+
     class Meta:
         model = Expert
+        skip_postgeneration_save = True
 
     person = factory.SubFactory(PersonFactory)
     status = ExpertStatus.APPROVED
+
+    @factory.post_generation
+    def modalities(self, create, extracted, **kwargs):
+        if create and extracted:
+            ExpertModality.objects.bulk_create(ExpertModality(expert=self, modality=m) for m in extracted)
+
+    @factory.post_generation
+    def sectors(self, create, extracted, **kwargs):
+        if create and extracted:
+            ExpertSector.objects.bulk_create(ExpertSector(expert=self, sector=s) for s in extracted)
+
+
+class EmploymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employment
+
+    expert = factory.SubFactory(ExpertFactory)
+    organisation = factory.SubFactory(OrganisationFactory, verified=True)
+    role = EmploymentRole.EMPLOYEE
+    started_on = datetime.date(2015, 1, 1)
+    ended_on = None
+
+
+class ExpertRelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExpertRelation
+
+    expert = factory.SubFactory(ExpertFactory)
+    organisation = factory.SubFactory(OrganisationFactory, verified=True)
+    nature = "配偶在该单位任职"
