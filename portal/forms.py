@@ -1,5 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal.money import hundredths, hundredths_text
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -9,3 +14,25 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+class HundredthsField(forms.CharField):
+    """A decimal typed by people (yuan, a percentage), cleaned to integer hundredths (fen, basis
+    points) by `portal.money.hundredths`; an integer initial value is shown back as decimal text."""
+
+    MAX_CHARACTERS = 30
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        if len(text) > self.MAX_CHARACTERS:
+            raise ValidationError(_("Enter a number, such as 1234.56."), code="invalid")
+        return hundredths(text)
+
+    def prepare_value(self, value: Any) -> Any:
+        return hundredths_text(value) if isinstance(value, int) and not isinstance(value, bool) else value

@@ -275,6 +275,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per vocabulary, however many serializer fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "VerificationStatusEnum": "registry.models.VerificationStatus",
+        "RegionLevelEnum": "registry.models.RegionLevel",
+        "RoleEnum": "registry.roles.Role",
+        "ModalityEnum": "registry.taxonomy.Modality",
+        "SectorEnum": "registry.taxonomy.Sector",
+        "SkillLevelEnum": "registry.talent.models.SkillLevel",
+        "CertificateStatusEnum": "registry.talent.models.CertificateStatus",
+        "ExpertStatusEnum": "registry.talent.models.ExpertStatus",
+        "EmploymentRoleEnum": "registry.talent.models.EmploymentRole",
+        "OccupationEnum": "registry.talent.models.Occupation",
+        "NeedStatusEnum": "registry.institutions.models.NeedStatus",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -286,3 +300,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Registry import --------------------------------------------------------------------------
+
+# Bulk import of organisations, people and certificates (registry/imports). A file larger than
+# IMPORT_MAX_BYTES is refused before it is read; an XLSX workbook (a zip) is refused when its members
+# would expand beyond IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES in total or any member is compressed more
+# than IMPORT_XLSX_MAX_COMPRESSION_RATIO times (a zip bomb). Uploads wait in MEDIA_ROOT/imports/
+# until their job has run, then are deleted: with a broker, web and worker processes must share
+# MEDIA_ROOT.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024)
+IMPORT_XLSX_MAX_COMPRESSION_RATIO = env_int("IMPORT_XLSX_MAX_COMPRESSION_RATIO", 100)
+# At most this many row errors are kept per import (the report says how many more there were).
+IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 100_000)
+# A job whose progress has not moved for this long is taken to be abandoned by a dead worker; a
+# redelivered task may then start it again.
+IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 15 * 60)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -35,8 +37,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def _redis_answers(url: str) -> bool:
-    import redis
-
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except redis.RedisError:
@@ -47,6 +47,12 @@ def _redis_answers(url: str) -> bool:
 def redis_url() -> str:
     """A Redis database for tests that need a real broker (TEST_REDIS_URL, default db 15)."""
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    # Under pytest-xdist each process gets its own database (15, 14, …): a worker thread must never
+    # take a task queued by another process, which uses another test database.
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if xdist_worker.startswith("gw"):
+        base, _slash, db = url.rpartition("/")
+        url = f"{base}/{int(db or 15) - int(xdist_worker[2:])}"
     if not _redis_answers(url):
         skip_or_fail(f"needs Redis at {url}", required_by="REQUIRE_BROKER")
     return url
@@ -81,6 +87,37 @@ def _celery_in_process():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="module")
+def celery_worker(redis_url):
+    """A real Celery worker (in a thread of this process) consuming from Redis, for one test module.
+
+    Pools and the result backend made earlier in the session point at the in-memory broker; they
+    are dropped so that messages really go through Redis. Use it through `queued_tasks`."""
+    redis.Redis.from_url(redis_url).flushdb()  # a database reserved for tests: no stale messages
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    celery_app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
+    _drop_celery_connections()
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        celery_app.conf.update(saved)
+        _drop_celery_connections()
+
+
+def _drop_celery_connections() -> None:
+    celery_app.close()
+    celery_app.amqp._producer_pool = None
+    vars(celery_app._local).pop("backend", None)
+
+
+@pytest.fixture
+def queued_tasks(celery_worker, _celery_in_process):
+    """Tasks queued in this test go through the broker to the worker (the autouse fixture below
+    turns in-process execution back on for every other test)."""
+    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@
 from datetime import timedelta
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
+from celery.result import EagerResult
 from django.db import connection
 from django.utils import timezone
 
 from portal.audit.services import audit_record
 from portal.audit.tasks import audit_chain_verify_task
-from portal.celery import app as celery_app
 from portal.idempotency.models import IdempotencyRecord
 from portal.idempotency.tasks import idempotency_records_prune_task
 from tests.factories import UserFactory
@@ -18,23 +16,13 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def worker(redis_url):
-    redis.Redis.from_url(redis_url).flushdb()  # db reserved for tests: no stale messages
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    celery_app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False)
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        celery_app.conf.update(saved)
-
-
-def test_the_worker_verifies_the_audit_chain_and_reports_tampering(worker):
+def test_the_worker_verifies_the_audit_chain_and_reports_tampering(queued_tasks):
     user = UserFactory()
     entries = [audit_record(actor=user, action="worker.test", obj=user, before={}, after={"i": i}) for i in range(3)]
 
-    intact = audit_chain_verify_task.delay().get(timeout=30)
+    queued = audit_chain_verify_task.delay()
+    assert not isinstance(queued, EagerResult)  # it went through Redis to the worker
+    intact = queued.get(timeout=30)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditentry SET action = %s WHERE id = %s", ["forged", entries[1].pk])
     broken = audit_chain_verify_task.delay().get(timeout=30)
@@ -43,7 +31,7 @@ def test_the_worker_verifies_the_audit_chain_and_reports_tampering(worker):
     assert broken == {"ok": False, "checked": 1, "broken_row": entries[1].pk}
 
 
-def test_the_worker_prunes_expired_idempotency_records(worker, settings):
+def test_the_worker_prunes_expired_idempotency_records(queued_tasks, settings):
     settings.IDEMPOTENCY_KEY_TTL_HOURS = 1
     user = UserFactory()
     old = IdempotencyRecord.objects.create(

@@ -6,7 +6,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
-from registry.demo import seed_registry
+from registry import demo as registry_demo
+from registry.bases import demo as bases_demo
+from registry.institutions import demo as institutions_demo
+from registry.showcase import demo as showcase_demo
+from registry.talent import demo as talent_demo
 
 # Published in the README and printed below: only ever used on demo databases.
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
@@ -35,8 +39,12 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             users = {username: self._user(username, name) for username, (name, _role) in DEMO_USERS.items()}
-            created = seed_registry(operator=users["operator"], users=users)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} organisations created this run)."))
+            operator = users["operator"]
+            created = registry_demo.seed_registry(operator=operator, users=users)
+            # Each later seeder finds what the ones before it created (organisations, people).
+            for seeder in (talent_demo, bases_demo, institutions_demo, showcase_demo):
+                created += seeder.seed(operator=operator)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} records created this run)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/accounts/login/ with password {DEMO_PASSWORD}:")
         for username, (name, role) in DEMO_USERS.items():
             self.stdout.write(f"  {username:<10} {name} — {role}")
