@@ -4,7 +4,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from portal.idempotency.decorators import KEY_PARAMETER, idempotent
 from portal.permissions import signed_in, visible_or_404
 from registry import selectors, services
 from registry.api import serializers
+from registry.api.parsing import region_param
 from registry.models import Membership, Organisation, Region
 
 
@@ -49,15 +49,10 @@ class OrganisationViewSet(
         if self.action != "list":
             return selectors.organisations_visible_to(user=self.request.user)
         params = serializers.parse(serializers.OrganisationFilterSerializer, self.request.query_params)
-        region = None
-        if params["region"]:
-            region = Region.objects.filter(pk=params["region"].strip()).first()
-            if region is None:
-                raise ValidationError({"region": [_("Unknown region code “%(code)s”.") % {"code": params["region"]}]})
         return selectors.organisation_search(
             user=self.request.user,
             kind=params["kind"],
-            region=region,
+            region=region_param(self.request),
             text=params["q"],
             modality=params["modality"],
             sector=params["sector"],

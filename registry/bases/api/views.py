@@ -14,11 +14,10 @@ from rest_framework.response import Response
 
 from portal.idempotency.decorators import idempotent
 from portal.permissions import signed_in
+from registry.api.parsing import body_organisation, choice_param, int_param, region_param
 from registry.bases import selectors, services
 from registry.bases.api import serializers
-from registry.bases.api.parsing import body_organisation, choice_param, int_param
 from registry.bases.models import AnnotationBase, BaseMembership, BaseOutput, Designation
-from registry.models import Region
 
 
 def _base(pk: int, *, field: str = "base") -> AnnotationBase:
@@ -45,13 +44,8 @@ class AnnotationBaseViewSet(
     filter_backends: list[type] = []
 
     def get_queryset(self) -> QuerySet[AnnotationBase]:
-        params = self.request.query_params
         designation = choice_param(self.request, "designation", Designation.values)
-        province = None
-        if code := params.get("province", ""):
-            province = Region.objects.filter(pk=code).first()
-            if province is None:
-                raise ValidationError({"province": [_("Unknown region code “%(code)s”.") % {"code": code}]})
+        province = region_param(self.request, "province")
         return selectors.bases_public(designation=designation, province=province)
 
     @extend_schema(request=serializers.AnnotationBaseCreateSerializer, responses=serializers.AnnotationBaseSerializer)

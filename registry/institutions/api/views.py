@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from portal.errors import NotFound
 from portal.idempotency.decorators import idempotent
 from portal.permissions import signed_in, visible_or_404
-from registry.bases.api.parsing import body_organisation, choice_param, int_param
+from registry.api.parsing import body_organisation, choice_param, int_param
 from registry.institutions import selectors, services
 from registry.institutions.api import serializers
 from registry.institutions.models import InstitutionService, NeedStatus, ServiceCategory, ServiceNeed, ServiceResponse

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from portal.errors import PermissionDenied
 from portal.idempotency.decorators import idempotent
 from portal.permissions import AnyUser, is_operator, signed_in
-from registry.bases.api.parsing import body_organisation, choice_param, int_param
+from registry.api.parsing import body_organisation, choice_param, int_param
 from registry.showcase import selectors, services
 from registry.showcase.api import serializers
 from registry.showcase.models import Competition, CompetitionEntry, ExcellentCase

@@ -13,18 +13,16 @@ from rest_framework.response import Response
 from portal.errors import NotFound
 from portal.idempotency.decorators import idempotent
 from portal.permissions import signed_in, visible_or_404
-from registry import selectors as registry_selectors
-from registry.models import Organisation, Region
+from registry.api.parsing import body_organisation, region_param
+from registry.models import Organisation
 from registry.talent import selectors, services
 from registry.talent.api import serializers
 from registry.talent.models import Certificate, Expert, Person
 
 
-def _organisation(request: Request, pk: int | None) -> Organisation | None:
-    """An organisation named by id in a request body: one the user may see, or 404."""
-    if pk is None:
-        return None
-    return visible_or_404(registry_selectors.organisations_visible_to(user=request.user), pk=pk)
+def _organisation(request: Request, pk: int | None, *, field: str) -> Organisation | None:
+    """An organisation named by id in a request body: one the user may see (else 400 on `field`)."""
+    return None if pk is None else body_organisation(request.user, pk, field=field)
 
 
 @extend_schema_view(
@@ -46,8 +44,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def get_queryset(self) -> QuerySet[Person]:
         params = self.request.query_params
-        region_code = params.get("region", "")
-        region = visible_or_404(Region.objects.all(), pk=region_code) if region_code else None
+        region = region_param(self.request)
         return selectors.people_visible_to(user=self.request.user, region=region, text=params.get("q", ""))
 
     @extend_schema(request=serializers.PersonCreateSerializer, responses={201: serializers.PersonSerializer})
@@ -62,7 +59,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             id_number=data["id_number"],
             region_code=data["region"],
             skills=data["skills"],
-            issuer=_organisation(request, data["issuer"]),
+            issuer=_organisation(request, data["issuer"], field="issuer"),
         )
         person = selectors.people_visible_to(user=request.user).get(pk=person.pk)
         return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
@@ -129,7 +126,7 @@ class CertificateViewSet(
         data = incoming.validated_data
         certificate = services.certificate_record(
             actor=signed_in(request.user),
-            issuer=_organisation(request, data["issuer"]),
+            issuer=_organisation(request, data["issuer"], field="issuer"),
             holder_name=data["holder_name"],
             id_number=data["id_number"],
             region_code=data["region"],

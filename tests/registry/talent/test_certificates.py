@@ -276,10 +276,11 @@ def test_recording_through_the_api_matrix(as_role, role, issuer_org, holder_user
         assert response.json()["status"] == "valid"
 
 
-def test_recording_for_an_unverified_issuer_one_cannot_see_answers_404(as_role, issuer_org):
+def test_an_issuer_one_cannot_see_is_an_unknown_organisation(as_role, issuer_org):
     hidden = OrganisationFactory(kind=OrganisationKind.THIRD_PARTY, verified=False)
     response = as_role("owner").post("/api/v1/certificates/", _body(hidden), format="json")
-    assert response.status_code == 404
+    assert response.status_code == 400
+    assert "issuer" in response.json()["fields"]
     assert not Certificate.objects.exists()
 
 

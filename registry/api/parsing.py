@@ -1,7 +1,6 @@
-"""Query-parameter and body-reference parsing shared by the APIs of bases, institutions and showcase.
+"""Query-parameter and body-reference parsing shared by every registry API.
 
 Bad values answer 400 naming the parameter (the API's error shape), never 500 or a silent ignore.
-Candidates for `portal/api/` once other apps need them.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from portal.permissions import AnyUser
-from registry.models import Organisation
+from registry.models import Organisation, Region
 from registry.selectors import organisations_visible_to
 
 
@@ -38,3 +37,14 @@ def body_organisation(user: AnyUser, pk: int, *, field: str) -> Organisation:
     if organisation is None:
         raise ValidationError({field: [_("Unknown organisation.")]})
     return organisation
+
+
+def region_param(request: Request, name: str = "region") -> Region | None:
+    """A GB/T 2260 division code in the query string; an unknown code is a 400 on the parameter."""
+    code = request.query_params.get(name, "").strip()
+    if not code:
+        return None
+    region = Region.objects.filter(pk=code).first()
+    if region is None:
+        raise ValidationError({name: [_("Unknown region code “%(code)s”.") % {"code": code}]})
+    return region
