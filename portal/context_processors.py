@@ -1,6 +1,11 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+# URL namespaces whose pages belong to the registry section (it shows the registry's own menu).
+REGISTRY_NAMESPACES = frozenset({"registry", "talent", "bases", "institutions", "showcase", "imports"})
+
 
 def site(request: HttpRequest) -> dict[str, object]:
-    return {"LANGUAGES": settings.LANGUAGES}
+    match = getattr(request, "resolver_match", None)
+    in_registry = match is not None and match.namespace in REGISTRY_NAMESPACES
+    return {"LANGUAGES": settings.LANGUAGES, "in_registry": in_registry}

@@ -159,3 +159,16 @@ def test_unknown_pages_answer_404_with_a_page(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert b"<html" in response.content
+
+
+@pytest.mark.parametrize("path", ["/registry/", "/registry/bases/", "/registry/talent/verify/", "/registry/showcase/"])
+def test_registry_pages_carry_the_registry_menu(client, path):
+    html = client.get(path).content.decode()
+    assert 'data-testid="registry-subnav"' in html
+    assert "/registry/imports/" not in html  # the import link is for operators only
+
+
+def test_the_registry_menu_offers_bulk_import_to_operators_only(client, operator):
+    assert 'data-testid="registry-subnav"' not in client.get("/").content.decode()
+    client.force_login(operator)
+    assert "/registry/imports/" in client.get("/registry/").content.decode()
