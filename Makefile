@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 MANAGE := $(PY) manage.py
 PYTEST_ARGS ?=
-# Test processes (pytest-xdist); each gets its own test database and Redis database.
+# Test processes (pytest-xdist, a test module stays in one process); each gets its own test
+# database and Redis database.
 TEST_PROCESSES ?= 2
 # The built files the pages use, copied out of node_modules (see package.json for the versions).
 VENDOR_FILES := htmx.org/dist/htmx.min.js:htmx/htmx.min.js echarts/dist/echarts.min.js:echarts/echarts.min.js
@@ -45,7 +46,7 @@ run: install
 
 # Exit status 5 (no tests collected) is a failure like any other non-zero status.
 test: install-dev
-	$(PY) -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

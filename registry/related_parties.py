@@ -26,9 +26,13 @@ RELATED_SHARE_BP = 500  # 5 %
 
 class RelationReason(models.TextChoices):
     SAME_LEGAL_REPRESENTATIVE = "same_legal_representative", _("same legal representative")
+    # xgettext:no-python-format
     HOLDS = "holds", _("holds 5 % or more of it")
+    # xgettext:no-python-format
     HELD_BY = "held_by", _("is held 5 % or more by it")
+    # xgettext:no-python-format
     COMMON_HOLDER = "common_holder", _("a holder of 5 % or more in both")
+    # xgettext:no-python-format
     LEGAL_REPRESENTATIVE_HOLDS = "legal_representative_holds", _("its legal representative holds 5 % or more")
     DECLARED = "declared", _("declared relation")
 

@@ -7,11 +7,14 @@ marked test whose service is missing into a failure, so CI can never pass by ski
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.db import connection
+from celery.signals import task_postrun
+from django.db import connection, connections
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from portal.celery import app as celery_app
@@ -68,15 +71,17 @@ def _test_settings(settings):
     }
 
 
-@pytest.fixture(autouse=True)
-def _regions_after_flush(request):
-    """Transactional tests empty every table afterwards, migration data included: put the
-    regions back for the next one (they are reference data every organisation needs)."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
-        request.getfixturevalue("transactional_db")
-        if not Region.objects.exists():
-            load_regions(Region)
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test empties every table when it ends, migration data included: put the
+    regions back (reference data every organisation needs) before the next test, whatever kind."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    # After the last test the test database is already gone (nextitem is None).
+    if nextitem is not None and marker and marker.kwargs.get("transaction"):
+        with item.config.stash[blocking_manager_key].unblock():
+            if not Region.objects.exists():
+                load_regions(Region)
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +110,14 @@ def celery_worker(redis_url):
     finally:
         celery_app.conf.update(saved)
         _drop_celery_connections()
+
+
+@task_postrun.connect
+def _close_worker_thread_connections(**kwargs: object) -> None:
+    """A test worker runs tasks in a thread of its own, whose database connections would outlive
+    the test database (its teardown then fails with "being accessed by other users")."""
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
 
 
 def _drop_celery_connections() -> None:

@@ -87,17 +87,21 @@ def _routes():
         for entry in patterns:
             pattern = entry.pattern
             if isinstance(pattern, RoutePattern):
-                part, params = str(pattern), {
-                    name: "int" if isinstance(conv, IntConverter) else "slug" for name, conv in pattern.converters.items()
-                }
+                part, params = (
+                    str(pattern),
+                    {
+                        name: "int" if isinstance(conv, IntConverter) else "slug"
+                        for name, conv in pattern.converters.items()
+                    },
+                )
             else:
                 assert isinstance(pattern, RegexPattern)
                 part = str(pattern).lstrip("^").rstrip("$").replace("\\Z", "")
-                params = {name: "int" for name in re.compile(str(pattern)).groupindex}
+                params = dict.fromkeys(re.compile(str(pattern)).groupindex, "int")
             if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, prefix + [(part, params)])
+                walk(entry.url_patterns, [*prefix, (part, params)])
             elif isinstance(entry, URLPattern):
-                found.append(prefix + [(part, params)])
+                found.append([*prefix, (part, params)])
 
     walk(get_resolver().url_patterns, [])
     routes = []
@@ -118,7 +122,9 @@ def _fill(template, params, value):
 
 
 def _leaks(text):
-    return [label for label, number in NUMBERS.items() if number in text or number[:17] in text or number.lower() in text]
+    return [
+        label for label, number in NUMBERS.items() if number in text or number[:17] in text or number.lower() in text
+    ]
 
 
 def test_no_registry_answer_shows_a_full_resident_id(client, operator, registry_with_identities, caplog):
