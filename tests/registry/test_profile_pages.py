@@ -102,7 +102,7 @@ def test_the_profile_page_shows_what_each_role_may_see(as_role, role, profiled):
     assert "¥8,000,000.00" in html
     assert "ISO/IEC 27001" in html
     assert "Cybersecurity protection level 3" in html
-    assert re.search(r"speech</td><td class=\"num\">50000<", html)
+    assert re.search(r"speech</td><td class=\"num\">50,000<", html)
     assert re.search(r"multimodal</td><td class=\"num\">—<", html)
     assert "healthcare" in html
     assert "林**" in html

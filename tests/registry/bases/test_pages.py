@@ -172,7 +172,7 @@ def test_the_detail_page_shows_yearly_and_grand_totals(client, base):
     BaseOutputFactory(base=base, year=2025, quarter=1, annotated_items=2000, revenue_fen=250_50, headcount=12)
     html = client.get(f"/registry/bases/{base.pk}/").content.decode()
     total = re.search(r'data-testid="base-output-total">(.*?)</tr>', html, re.S).group(1)
-    assert "3000" in total
+    assert "3,000" in total
     assert "350.50" in total
     assert 'data-testid="base-output-year-2024"' in html
 
