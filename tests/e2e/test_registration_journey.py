@@ -5,6 +5,7 @@ from playwright.sync_api import expect
 
 from registry.models import Organisation
 from tests.factories import UserFactory, valid_credit_code
+from tests.factories.registry import with_wrong_check_character
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +33,7 @@ def test_sign_up_register_verify_and_publish(page, live_server):
     page.goto(f"{live_server.url}/registry/organisations/register/")
     page.fill("input[name=name]", "长沙湘江数据标注有限公司")
     page.select_option("select[name=kind]", "vendor")
-    page.fill("input[name=credit_code]", code[:-1] + ("0" if code[-1] != "0" else "1"))
+    page.fill("input[name=credit_code]", with_wrong_check_character(code))
     page.select_option("select[name=region]", "430100")
     page.click("main form button[type=submit]")
     expect(page.locator("[data-field=credit_code]")).to_be_visible()  # wrong check character

@@ -96,3 +96,9 @@ _ROLE_FIXTURES = {
 def user_for_role(request, role: str) -> User | None:
     """The user playing `role` in a test (None for anonymous), from the shared fixtures."""
     return None if role == "anonymous" else request.getfixturevalue(_ROLE_FIXTURES[role])
+
+
+def with_wrong_check_character(code: str) -> str:
+    """`code` (a credit code or an identity number) with its last character changed, so that only
+    its check character is wrong."""
+    return code[:-1] + ("0" if code[-1] != "0" else "1")

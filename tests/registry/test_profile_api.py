@@ -12,7 +12,7 @@ from registry import services
 from registry.models import DeclaredRelation, HolderKind, Organisation, Shareholder
 from registry.roles import OrganisationKind
 from tests.factories import OrganisationFactory, valid_credit_code
-from tests.factories.registry import ROLES, user_for_role
+from tests.factories.registry import ROLES, user_for_role, with_wrong_check_character
 from tests.factories.talent import valid_resident_id
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +20,6 @@ pytestmark = pytest.mark.django_db
 PERSON_ID = valid_resident_id(311, region_code="510107", born="19830412")
 HOLDER_ID = valid_resident_id(422, region_code="210102", born="19790923")
 MEMBERS = {"owner", "operator"}
-
-
-def _wrong_check(code: str) -> str:
-    return code[:-1] + ("0" if code[-1] != "0" else "1")
 
 
 @pytest.fixture
@@ -341,7 +337,7 @@ def test_renaming_a_verified_organisation_sends_it_back_and_hides_it(api_client,
     ("body", "field"),
     [
         (
-            {"legal_representative": "甲", "legal_representative_id_number": _wrong_check(PERSON_ID)},
+            {"legal_representative": "甲", "legal_representative_id_number": with_wrong_check_character(PERSON_ID)},
             "legal_representative_id_number",
         ),
         ({"legal_representative_id_number": "11010519491231"}, "legal_representative_id_number"),
@@ -400,7 +396,7 @@ def test_bad_profile_input_answers_400_naming_the_field_and_writes_nothing(
                 {
                     "holder_kind": "organisation",
                     "name": "甲",
-                    "credit_code": _wrong_check(valid_credit_code(9)),
+                    "credit_code": with_wrong_check_character(valid_credit_code(9)),
                     "share_bp": 1,
                 }
             ],
@@ -408,7 +404,14 @@ def test_bad_profile_input_answers_400_naming_the_field_and_writes_nothing(
             "check character",
         ),
         (
-            [{"holder_kind": "person", "name": "甲", "id_number": _wrong_check(PERSON_ID), "share_bp": 1}],
+            [
+                {
+                    "holder_kind": "person",
+                    "name": "甲",
+                    "id_number": with_wrong_check_character(PERSON_ID),
+                    "share_bp": 1,
+                }
+            ],
             "shareholders.0.id_number",
             "check character",
         ),

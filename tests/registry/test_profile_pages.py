@@ -12,7 +12,7 @@ from registry import services
 from registry.models import DeclaredRelation, HolderKind, Organisation, Shareholder
 from registry.roles import OrganisationKind, Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, valid_credit_code
-from tests.factories.registry import ROLES, user_for_role
+from tests.factories.registry import ROLES, user_for_role, with_wrong_check_character
 from tests.factories.talent import valid_resident_id
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +20,6 @@ pytestmark = pytest.mark.django_db
 PERSON_ID = valid_resident_id(533, region_code="340104", born="19860105")
 HOLDER_ID = valid_resident_id(644, region_code="460106", born="19810718")
 MANAGERS = {"owner", "operator"}
-
-
-def _wrong_check(code: str) -> str:
-    return code[:-1] + ("0" if code[-1] != "0" else "1")
 
 
 @pytest.fixture
@@ -261,7 +257,7 @@ def test_editing_the_profile_on_the_page(client, vendor_user, vendor_org):
     ("changes", "field"),
     [
         (
-            {"legal_representative": "甲", "legal_representative_id_number": _wrong_check(PERSON_ID)},
+            {"legal_representative": "甲", "legal_representative_id_number": with_wrong_check_character(PERSON_ID)},
             "legal_representative_id_number",
         ),
         ({"legal_representative": "甲", "legal_representative_id_number": "12345"}, "legal_representative_id_number"),
@@ -387,7 +383,14 @@ def test_a_listed_person_keeps_the_stored_number_on_the_page(client, vendor_user
         ([{"holder_kind": "person", "name": "甲", "id_number": PERSON_ID, "share_percent": "-1"}], "share_percent"),
         ([{"holder_kind": "person", "name": "甲", "id_number": PERSON_ID, "share_percent": "0"}], "share_percent"),
         (
-            [{"holder_kind": "person", "name": "甲", "id_number": _wrong_check(PERSON_ID), "share_percent": "1"}],
+            [
+                {
+                    "holder_kind": "person",
+                    "name": "甲",
+                    "id_number": with_wrong_check_character(PERSON_ID),
+                    "share_percent": "1",
+                }
+            ],
             "id_number",
         ),
         (
@@ -395,7 +398,7 @@ def test_a_listed_person_keeps_the_stored_number_on_the_page(client, vendor_user
                 {
                     "holder_kind": "organisation",
                     "name": "甲",
-                    "credit_code": _wrong_check(valid_credit_code(9)),
+                    "credit_code": with_wrong_check_character(valid_credit_code(9)),
                     "share_percent": "1",
                 }
             ],

@@ -22,17 +22,13 @@ from registry.related_parties import RelationReason, related_parties
 from registry.resident_id import keyed_hash
 from registry.roles import Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, valid_credit_code
+from tests.factories.registry import with_wrong_check_character
 from tests.factories.talent import valid_resident_id
 
 pytestmark = pytest.mark.django_db
 
 REPRESENTATIVE_ID = valid_resident_id(101, region_code="510107", born="19830412")
 OTHER_ID = valid_resident_id(202, region_code="110105", born="19750101")
-
-
-def _wrong_check(number: str) -> str:
-    wrong = "0" if number[-1] != "0" else "1"
-    return number[:-1] + wrong
 
 
 def _profile_row(organisation):
@@ -182,7 +178,10 @@ def test_only_managing_staff_and_operators_edit_a_profile(request, vendor_org, w
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"legal_representative_id_number": _wrong_check(REPRESENTATIVE_ID)}, "legal_representative_id_number"),
+        (
+            {"legal_representative_id_number": with_wrong_check_character(REPRESENTATIVE_ID)},
+            "legal_representative_id_number",
+        ),
         ({"legal_representative_id_number": "12345"}, "legal_representative_id_number"),
         ({"region_code": "999999"}, "region"),
         ({"founded_on": timezone.localdate() + datetime.timedelta(days=1)}, "founded_on"),
@@ -329,11 +328,15 @@ def test_another_organisations_holder_cannot_lend_its_number(vendor_org, vendor_
     [
         ([_person("甲", REPRESENTATIVE_ID, 6_000), _person("乙", OTHER_ID, 4_001)], "shareholders", "100.01"),
         (
-            [_company("甲公司", _wrong_check(valid_credit_code(1)), 100)],
+            [_company("甲公司", with_wrong_check_character(valid_credit_code(1)), 100)],
             "shareholders.0.credit_code",
             "check character",
         ),
-        ([_person("甲", _wrong_check(REPRESENTATIVE_ID), 100)], "shareholders.0.id_number", "check character"),
+        (
+            [_person("甲", with_wrong_check_character(REPRESENTATIVE_ID), 100)],
+            "shareholders.0.id_number",
+            "check character",
+        ),
         ([_person("甲", "", 100)], "shareholders.0.id_number", "identity number"),
         ([_person("甲", REPRESENTATIVE_ID, 0)], "shareholders.0.share_bp", ""),
         ([_person("甲", REPRESENTATIVE_ID, 10_001)], "shareholders.0.share_bp", ""),

@@ -15,6 +15,7 @@ from registry.imports.models import ImportJob
 from registry.models import Organisation
 from registry.talent.models import Person
 from tests.factories import UserFactory
+from tests.factories.registry import with_wrong_check_character
 from tests.registry.imports.conftest import (
     ORGANISATION_HEADER,
     csv_bytes,
@@ -124,7 +125,7 @@ def test_a_missing_file_or_wrong_kind_is_an_error(tmp_path, capsys):
 def test_people_errors_on_the_console_never_show_identity_numbers(tmp_path, capsys, caplog):
     rows = people_rows(4)
     rows[1][1] = rows[0][1]  # the same number twice
-    rows[2][1] = rows[2][1][:-1] + ("0" if rows[2][1][-1] != "0" else "1")  # wrong check character
+    rows[2][1] = with_wrong_check_character(rows[2][1])  # wrong check character
     path = tmp_path / "people.csv"
     path.write_bytes(csv_bytes([["name", "id_number", "region", "skills"], *rows]))
 

@@ -14,6 +14,7 @@ from registry.imports.models import ImportJob, ImportStatus
 from registry.models import Organisation, VerificationStatus
 from registry.roles import Role
 from tests.factories import OrganisationFactory, UserFactory, valid_credit_code
+from tests.factories.registry import with_wrong_check_character
 from tests.factories.talent import valid_resident_id
 from tests.registry.imports.conftest import (
     ORGANISATION_HEADER,
@@ -113,7 +114,7 @@ def test_imported_organisations_work_like_registered_ones(run_import, operator):
 def test_one_bad_row_in_ten_thousand_writes_nothing(run_import):
     rows = organisation_rows(10_000)
     code = rows[4_999][2]
-    rows[4_999][2] = code[:-1] + ("0" if code[-1] != "0" else "1")  # wrong check character
+    rows[4_999][2] = with_wrong_check_character(code)  # wrong check character
     groups_before = Group.objects.count()
     audit_before = AuditEntry.objects.count()
 

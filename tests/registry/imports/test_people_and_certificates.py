@@ -14,6 +14,7 @@ from registry.identity import identify
 from registry.imports.models import ImportStatus
 from registry.talent.models import Certificate, Person
 from tests.factories import OrganisationFactory
+from tests.factories.registry import with_wrong_check_character
 from tests.factories.talent import CertificateFactory, PersonFactory
 from tests.registry.imports.conftest import (
     ORGANISATION_HEADER,
@@ -94,7 +95,7 @@ def test_a_person_twice_in_the_file_or_already_in_the_pool_is_an_error(run_impor
 def test_no_message_report_or_page_of_a_people_import_shows_an_identity_number(run_import, client, operator):
     existing = resident_id(9)
     PersonFactory(id_number=existing)
-    wrong_check = resident_id(1)[:-1] + ("0" if resident_id(1)[-1] != "0" else "1")
+    wrong_check = with_wrong_check_character(resident_id(1))
     numbers = [wrong_check, resident_id(2) + "7", resident_id(3), resident_id(3), existing, "X" + resident_id(4)[1:]]
     rows = [PEOPLE_HEADER, *[[f"人{index}", number, number, ""] for index, number in enumerate(numbers)]]
 
@@ -229,7 +230,7 @@ def test_the_full_report_lists_every_error_beyond_those_on_the_page(run_import, 
 )
 def test_messages_come_in_the_language_of_the_uploader_whatever_the_workers(run_import, language, message):
     code = imported_code(1)
-    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    wrong = with_wrong_check_character(code)
     with translation.override(language):
         job = run_import.create("organisations", csv_bytes([ORGANISATION_HEADER, ["甲", "vendor", wrong, "510100"]]))
     with translation.override("en" if language == "zh-hans" else "zh-hans"):

@@ -14,6 +14,7 @@ from registry.talent import services
 from registry.talent.models import Employment, Expert, ExpertRelation, ExpertStatus, Person
 from registry.talent.services import EmploymentEntry, RelationEntry
 from tests.factories import OrganisationFactory, UserFactory
+from tests.factories.registry import with_wrong_check_character
 from tests.factories.talent import EmploymentFactory, ExpertFactory, PersonFactory, valid_resident_id
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +171,7 @@ def test_applying_twice_answers_conflict(expert, expert_user):
         ({"modalities": ["smell"]}, "modalities"),
         ({"sectors": ["mining"]}, "sectors"),
         ({"region_code": "990000"}, "region"),
-        ({"id_number": EXPERT_ID[:-1] + ("0" if EXPERT_ID[-1] != "0" else "1")}, "id_number"),
+        ({"id_number": with_wrong_check_character(EXPERT_ID)}, "id_number"),
         ({"name": " "}, "name"),
         (
             {"employments": [EmploymentEntry("91510100MA00000000", "employee", datetime.date(2020, 1, 1))]},
