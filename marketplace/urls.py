@@ -4,4 +4,7 @@ from marketplace import views
 
 app_name = "marketplace"
 
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/documents/<int:document_pk>/", views.tender_document, name="tender-document"),
+]

@@ -36,6 +36,9 @@ PERSON_ID_HASH_KEY, PERSON_ID_HASH_KEY_GENERATED = secret_from_env_or_file(
 
 # Prefix of every OCDS identifier (ocid) the portal publishes; register a real one for production.
 OCID_PREFIX = env_str("OCID_PREFIX", "ocds-cn0000")
+# The portal's public address, for absolute links in open data and feeds (OCDS document URLs,
+# Atom entries) produced outside a request.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -231,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.idempotency.tasks.idempotency_records_prune_task",
         "schedule": 60 * 60,
     },
+    # Opens tenders whose bid deadline has passed; every few seconds so that an opening follows its
+    # deadline closely. The sweep is cheap when nothing is due (one indexed query).
+    "tender-deadline-sweep": {
+        "task": "marketplace.tasks.tenders_open_due_task",
+        "schedule": env_int("TENDER_SWEEP_SECONDS", 15),
+    },
 }
 
 # --- Idempotency ------------------------------------------------------------------------------
@@ -317,3 +326,16 @@ IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 100_000)
 # A job whose progress has not moved for this long is taken to be abandoned by a dead worker; a
 # redelivered task may then start it again.
 IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 15 * 60)
+
+# --- Tender exchange --------------------------------------------------------------------------
+
+# A bid's technical documents are sealed together with its price; their total size is capped so that
+# a sealed bid stays a reasonable database value.
+BID_DOCUMENTS_MAX_BYTES = env_int("BID_DOCUMENTS_MAX_BYTES", 20 * 1024 * 1024)
+# Tender documents the agency publishes (stored in MEDIA_ROOT/tenders/).
+TENDER_DOCUMENT_MAX_BYTES = env_int("TENDER_DOCUMENT_MAX_BYTES", 50 * 1024 * 1024)
+# An opening that has not finished this long after it started (a lost task) is queued again by the
+# deadline sweep.
+TENDER_OPENING_RETRY_SECONDS = env_int("TENDER_OPENING_RETRY_SECONDS", 5 * 60)
+# The OCDS 1.1 schema package the open-data tests validate against (offline, with libcoveocds).
+OCDS_STANDARD_ZIP = env_str("OCDS_STANDARD_ZIP", str(BASE_DIR.parent / "shared" / "ocds" / "standard-1__1__5.zip"))
