@@ -297,6 +297,14 @@ SPECTACULAR_SETTINGS = {
         "EmploymentRoleEnum": "registry.talent.models.EmploymentRole",
         "OccupationEnum": "registry.talent.models.Occupation",
         "NeedStatusEnum": "registry.institutions.models.NeedStatus",
+        "ProcedureEnum": "marketplace.procedures.Procedure",
+        "EvaluationMethodEnum": "marketplace.procedures.EvaluationMethod",
+        "TenderStateEnum": "marketplace.states.TenderState",
+        "LotStateEnum": "marketplace.models.LotState",
+        "BidStateEnum": "marketplace.models.BidState",
+        "OpennessEnum": "marketplace.models.Openness",
+        "VolumeUnitEnum": "marketplace.models.VolumeUnit",
+        "AcceptanceQualityLimitEnum": "marketplace.models.tenders.AcceptanceQualityLimit",
     },
 }
 
