@@ -12,6 +12,7 @@ import json
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -88,7 +89,7 @@ def _payload(*, price_fen: int, currency: str, documents: Sequence[BidDocumentIn
     ).encode()
 
 
-def _open_tender(tender_id: int) -> tuple[Tender, object]:
+def _open_tender(tender_id: int) -> tuple[Tender, datetime]:
     """The tender locked FOR SHARE and the server time read after the lock; refuses a closed one."""
     tender = lock_shared(Tender, tender_id)
     now = timezone.now()
@@ -137,7 +138,7 @@ def bid_submit(
     return bid
 
 
-def _withdraw(*, actor: User, bid: Bid, now: object, action: str) -> None:
+def _withdraw(*, actor: User, bid: Bid, now: datetime, action: str) -> None:
     before = snapshot(bid, BID_AUDIT_FIELDS)
     bid.state = BidState.WITHDRAWN
     bid.withdrawn_at = now
@@ -145,7 +146,7 @@ def _withdraw(*, actor: User, bid: Bid, now: object, action: str) -> None:
     audit_record(actor=actor, action=action, obj=bid, before=before, after=snapshot(bid, BID_AUDIT_FIELDS))
 
 
-def _locked_own_bid(*, actor: User, bid: Bid) -> tuple[Bid, object]:
+def _locked_own_bid(*, actor: User, bid: Bid) -> tuple[Bid, datetime]:
     _tender, now = _open_tender(bid.tender_id)
     bid = lock(Bid, bid.pk)
     require_vendor_staff(actor=actor, vendor=bid.vendor)

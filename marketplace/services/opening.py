@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -18,14 +19,13 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace import sealing
+from marketplace import sealing, tasks
 from marketplace.models import Bid, BidState, LotState, Tender
 from marketplace.procedures import rules_of
 from marketplace.services._common import lock
 from marketplace.services.bids import BID_AUDIT_FIELDS, bid_unseal
 from marketplace.services.tenders import _transition
 from marketplace.states import TenderAction, TenderState
-from marketplace.tasks import tender_open_task
 from portal.audit.services import audit_record, snapshot
 
 logger = logging.getLogger(__name__)
@@ -58,12 +58,12 @@ def tenders_close_due() -> list[int]:
                 tender.save(update_fields=["next_check_at"])
             else:
                 continue
-            transaction.on_commit(lambda tender_id=tender_id: tender_open_task.delay(tender_id))
+            transaction.on_commit(partial(tasks.tender_open_task.delay, tender_id))
             queued.append(tender_id)
     return queued
 
 
-def _open_bid(bid: Bid, *, tender: Tender, now: object) -> None:
+def _open_bid(bid: Bid, *, tender: Tender, now: datetime) -> None:
     before = snapshot(bid, BID_AUDIT_FIELDS)
     bid.opened_at = now
     try:

@@ -1,46 +1,24 @@
 """Races on PostgreSQL with real threads: declared relations and shareholder lists stay consistent."""
 
 import itertools
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
 
 from portal.audit.models import AuditEntry
 from registry import services
 from registry.models import DeclaredRelation, HolderKind, Shareholder
 from tests.factories import OrganisationFactory, UserFactory, valid_credit_code
+from tests.races import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            outcomes.append(call())
-        except Exception as exc:  # collected and asserted by the caller
-            outcomes.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def test_both_sides_declaring_at_once_leave_one_relation():
     operator = UserFactory(username="race-operator", is_staff=True)
     first, second = OrganisationFactory(verified=True), OrganisationFactory(verified=True)
 
-    outcomes = _run_together(
+    outcomes = run_together(
         lambda: services.relation_declare(actor=operator, organisation=first, related_organisation=second, nature="甲"),
         lambda: services.relation_declare(actor=operator, organisation=second, related_organisation=first, nature="乙"),
         lambda: services.relation_declare(actor=operator, organisation=first, related_organisation=second, nature="丙"),
@@ -64,7 +42,7 @@ def test_concurrent_shareholder_lists_never_mix_and_never_exceed_one_hundred_per
             for n in serials
         ]
 
-    outcomes = _run_together(
+    outcomes = run_together(
         *[
             (
                 lambda start=start: services.organisation_set_shareholders(
