@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,3 +51,8 @@ def loads(text: str) -> Any:
 def yuan(fen: int) -> Decimal:
     """An amount in fen as the yuan figure OCDS `value.amount` carries (12345 -> 123.45)."""
     return Decimal(fen).scaleb(-2)
+
+
+def date_time(moment: datetime) -> str:
+    """An aware datetime as an OCDS date-time (ISO 8601 with an offset; UTC written as Z)."""
+    return moment.isoformat().replace("+00:00", "Z")
