@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from marketplace.api.urls import router as marketplace_router
 from portal.accounts.api import MeApi
 from registry.api.urls import router as registry_router
 from registry.bases.api.urls import router as bases_router
@@ -20,6 +21,7 @@ for app_router in (
     institutions_router,
     showcase_router,
     imports_router,
+    marketplace_router,
 ):
     router.registry.extend(app_router.registry)
 

@@ -1,0 +1,142 @@
+"""Read-only admin views of the exchange for operators: every change goes through the services
+(state machine, audit log, OCDS releases), on the pages or through the API.
+
+Sealed bids: the admin never loads or shows `Bid.sealed`, offers no search or filter on anything a
+bid sealed, and shows a price and document names only once the bid has been opened. Bids and
+releases cannot be deleted.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import (
+    Bid,
+    CatalogueEntry,
+    Clarification,
+    Lot,
+    Release,
+    Tender,
+    TenderAmendment,
+    TenderDocument,
+    TenderMilestone,
+)
+from portal.money import format_fen
+from registry.admin import ReadOnlyInline
+from registry.bases.admin import ReadOnlyAdmin
+
+
+def _all_fields(model: type[Model], *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:
+    return tuple(field.name for field in model._meta.fields if field.name not in leave_out)
+
+
+@admin.register(CatalogueEntry)
+class CatalogueEntryAdmin(ReadOnlyAdmin):
+    list_display = ("dataset", "agency", "sector", "modality", "openness", "created_at")
+    list_filter = ("sector", "modality", "openness")
+    search_fields = ("dataset", "agency__name")
+    list_select_related = ("agency",)
+    fields = _all_fields(CatalogueEntry, leave_out=("id",))
+    readonly_fields = fields
+
+
+class LotInline(ReadOnlyInline):
+    model = Lot
+    fields = ("number", "title", "modality", "volume", "volume_unit", "budget_fen", "state")
+    readonly_fields = fields
+
+
+class MilestoneInline(ReadOnlyInline):
+    model = TenderMilestone
+    fields = ("position", "title", "share_bp")
+    readonly_fields = fields
+
+
+class DocumentInline(ReadOnlyInline):
+    model = TenderDocument
+    fields = ("version", "title", "file", "sha256", "size", "uploaded_at", "superseded_at")
+    readonly_fields = fields
+
+
+class AmendmentInline(ReadOnlyInline):
+    model = TenderAmendment
+    fields = ("documents_version", "rationale", "deadline_before", "deadline_after", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Tender)
+class TenderAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "title", "buyer", "procedure", "state", "budget_fen", "deadline", "published_at")
+    list_filter = ("state", "procedure", "evaluation_method", "sector")
+    search_fields = ("=reference", "title", "buyer__name")
+    list_select_related = ("buyer",)
+    date_hierarchy = "deadline"
+    fields = _all_fields(Tender, leave_out=("id", "next_check_at"))
+    readonly_fields = fields
+    inlines = (LotInline, MilestoneInline, DocumentInline, AmendmentInline)
+
+
+@admin.register(Bid)
+class BidAdmin(ReadOnlyAdmin):
+    """Receipts and opening results. `sealed` is neither loaded nor shown; `price_fen` and
+    `documents` are empty until the opening fills them, and shown only after it."""
+
+    list_display = ("uid", "tender", "lot", "vendor", "state", "received_at")
+    list_filter = ("state",)
+    search_fields = ("=uid", "=tender__reference", "vendor__name")
+    list_select_related = ("tender", "lot", "vendor")
+    fields = (
+        "uid",
+        "tender",
+        "lot",
+        "vendor",
+        "submitted_by",
+        "state",
+        "received_at",
+        "receipt_sha256",
+        "documents_version",
+        "withdrawn_at",
+        "opened_at",
+        "opened_price",
+        "opened_documents",
+        "invalid_reason",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Bid]:
+        return super().get_queryset(request).defer("sealed")
+
+    @admin.display(description=_("price (yuan)"))
+    def opened_price(self, bid: Bid) -> str:
+        return format_fen(bid.price_fen) if bid.opened_at is not None else "—"
+
+    @admin.display(description=_("documents"))
+    def opened_documents(self, bid: Bid) -> str:
+        if bid.opened_at is None:
+            return "—"
+        return ", ".join(
+            f"{document['name']} ({document['size']} B, {document['sha256']})" for document in bid.documents
+        )
+
+
+@admin.register(Clarification)
+class ClarificationAdmin(ReadOnlyAdmin):
+    """The asker stays out of sight here as everywhere (the audit log records it)."""
+
+    list_display = ("tender", "question", "asked_at", "answered_at")
+    search_fields = ("=tender__reference", "question")
+    list_select_related = ("tender",)
+    fields = ("tender", "question", "asked_at", "answer", "answered_at")
+    readonly_fields = fields
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    list_display = ("release_id", "tender", "date", "tags")
+    search_fields = ("=release_id", "=ocid")
+    list_select_related = ("tender",)
+    fields = ("release_id", "ocid", "tender", "date", "tags", "data")
+    readonly_fields = fields
