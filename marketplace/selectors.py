@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 
 from marketplace.models import Bid, BidState, CatalogueEntry, Clarification, Lot, Tender, TenderDocument
+from marketplace.search import tender_text_q
 from marketplace.services.bids import SealedContent, bid_unseal
-from marketplace.states import PUBLIC_STATES, TenderState
+from marketplace.states import PUBLIC_STATES, TenderAction, TenderState, allowed_actions
 from portal.errors import NotFound
 from portal.permissions import AnyUser, with_perm
 from registry.models import Membership, Organisation, Region
@@ -66,9 +68,7 @@ def tender_search(*, user: AnyUser, filters: TenderFilters) -> QuerySet[Tender]:
     tenders = tenders_visible_to(user=user)
     f = filters
     if f.text:
-        tenders = tenders.filter(
-            Q(title__icontains=f.text) | Q(reference__iexact=f.text) | Q(buyer__name__icontains=f.text)
-        )
+        tenders = tenders.filter(tender_text_q(f.text))
     if f.region is not None:
         tenders = tenders.filter(region_subtree_q(f.region))
     if f.sector:
@@ -178,6 +178,18 @@ def clarifications_visible_to(*, user: AnyUser, tender: Tender) -> QuerySet[Clar
     return clarifications.filter(Q(answered_at__isnull=False) | Q(pk__in=own.values("pk")))
 
 
+def clarification_for(*, user: AnyUser, pk: int | str) -> Clarification:
+    """One clarification the user may see (of a tender the user may see); NotFound otherwise."""
+    tender_id = Clarification.objects.filter(pk=pk).values_list("tender_id", flat=True).first()
+    if tender_id is None:
+        raise NotFound()
+    tender = tender_detail(user=user, pk=tender_id)
+    clarification = clarifications_visible_to(user=user, tender=tender).filter(pk=pk).first()
+    if clarification is None:
+        raise NotFound()
+    return clarification
+
+
 def current_documents(*, tender: Tender) -> QuerySet[TenderDocument]:
     return tender.documents.filter(superseded_at=None)
 
@@ -190,5 +202,45 @@ def tender_document_for(*, user: AnyUser, tender_pk: int | str, document_pk: int
     return document
 
 
-def open_tender_count() -> int:
-    return Tender.objects.filter(state=TenderState.OPEN).count()
+@dataclass(frozen=True)
+class ExchangeSummary:
+    open_tenders: int
+    open_budget_fen: int
+    catalogue_entries: int
+
+
+def exchange_summary() -> ExchangeSummary:
+    """The home page's figures: tenders open for bids, their total budget, catalogue entries."""
+    open_tenders = Tender.objects.filter(state=TenderState.OPEN).aggregate(n=Count("pk"), budget=Sum("budget_fen"))
+    return ExchangeSummary(
+        open_tenders=open_tenders["n"],
+        open_budget_fen=open_tenders["budget"] or 0,
+        catalogue_entries=CatalogueEntry.objects.count(),
+    )
+
+
+# What the buyer's staff do to a tender besides the transitions people drive (publish, cancel):
+# edit a draft, amend a tender taking bids, re-tender a failed one.
+_BUYER_STEPS = {TenderState.DRAFT: "update", TenderState.OPEN: "amend", TenderState.FAILED: "retender"}
+_PEOPLE_TRANSITIONS = (TenderAction.PUBLISH, TenderAction.CANCEL)
+
+
+def tender_actions_for(*, user: AnyUser, tender: Tender) -> list[str]:
+    """What the user may do next to the tender, named as the API's actions: the buyer's staff
+    publish, update, amend, cancel and re-tender; a verified vendor's staff bid and ask while bids
+    are taken. It says what to offer; the services still check each request."""
+    taking_bids = tender.state == TenderState.OPEN and timezone.now() < tender.deadline
+    actions: list[str] = []
+    if any(organisation.pk == tender.buyer_id for organisation in buyer_organisations_of(user=user)):
+        actions += [str(action) for action in allowed_actions(tender.state) if action in _PEOPLE_TRANSITIONS]
+        step = _BUYER_STEPS.get(TenderState(tender.state))
+        if step == "amend" and not taking_bids:
+            step = None
+        if step == "retender" and tender.retenders.exists():
+            step = None
+        if step is not None:
+            actions.append(step)
+    vendors = vendor_organisations_of(user=user)
+    if taking_bids and any(vendor.verified and vendor.pk != tender.buyer_id for vendor in vendors):
+        actions += ["bid", "ask"]
+    return actions

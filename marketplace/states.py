@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal.errors import Conflict
 
@@ -29,7 +29,7 @@ class TenderState(models.TextChoices):
     EVALUATION = "evaluation", gettext_lazy("under evaluation")
     PUBLICITY = "publicity", gettext_lazy("candidates in publicity")
     AWARDED = "awarded", gettext_lazy("awarded")
-    FAILED = "failed", gettext_lazy("failed")
+    FAILED = "failed", pgettext_lazy("tender state", "failed")
     CANCELLED = "cancelled", gettext_lazy("cancelled")
 
 

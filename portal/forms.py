@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -7,12 +8,17 @@ from django.utils.translation import gettext_lazy as _
 from portal.money import hundredths, hundredths_text
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's validation errors on the form: on their field when the form has it."""
+def add_service_errors(
+    form: forms.BaseForm, error: ValidationError, *, names: Mapping[str, str | None] | None = None
+) -> None:
+    """Show a service's validation errors on the form: on their field when the form has it.
+
+    `names` maps a service's key to the form's field where they differ (None: the form as a whole)."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    for field, messages in error.message_dict.items():
+    for key, messages in error.message_dict.items():
+        field = (names or {}).get(key, key)
         form.add_error(field if field in form.fields else None, messages)
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from marketplace.selectors import exchange_summary
 from portal.health import broker_status, database_status
 from registry.roles import OrganisationKind
 from registry.selectors import registry_summary
@@ -15,7 +16,7 @@ from registry.selectors import registry_summary
 def home(request: HttpRequest) -> HttpResponse:
     summary = registry_summary()
     kinds = [(OrganisationKind(kind).label, count) for kind, count in summary.by_kind.items()]
-    return render(request, "home.html", {"summary": summary, "kinds": kinds})
+    return render(request, "home.html", {"summary": summary, "kinds": kinds, "exchange": exchange_summary()})
 
 
 @never_cache

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import Organisation
 from registry.taxonomy import Modality, Sector
@@ -11,7 +12,7 @@ from registry.taxonomy import Modality, Sector
 class Openness(models.TextChoices):
     """How freely the dataset may be used (公共数据开放: 无条件开放 / 有条件开放 / 不予开放)."""
 
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("openness", "open")
     CONDITIONAL = "conditional", _("conditional")
     RESTRICTED = "restricted", _("restricted")
 

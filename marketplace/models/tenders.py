@@ -83,6 +83,9 @@ class Tender(models.Model):
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["state", "-published_at", "-id"], name="marketplace_tender_listing"),
+            # The search over every public state, newest first: an IN list of states cannot use the
+            # listing index for the order, and sorting 100,000 rows per page view costs ~150 ms.
+            models.Index(fields=["-published_at", "-id"], name="marketplace_tender_recent"),
             models.Index(fields=["state", "deadline"], name="marketplace_tender_deadline"),
             models.Index(
                 fields=["next_check_at"], name="marketplace_tender_due", condition=models.Q(next_check_at__isnull=False)
