@@ -159,7 +159,11 @@ def test_a_late_bid_is_refused_with_409_and_nothing_is_stored(api_client, open_t
     api_client.force_authenticate(bidder_user)
 
     response = api_client.post(
-        "/api/v1/bids/", _multipart(open_tender, bidder_user), format="multipart", HTTP_IDEMPOTENCY_KEY="late-1"
+        "/api/v1/bids/",
+        _multipart(open_tender, bidder_user),
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="late-1",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 409
@@ -176,7 +180,9 @@ def test_an_unverified_vendor_cannot_bid(api_client, open_tender):
     user = MembershipFactory(organisation=unverified, role=Role.VENDOR_STAFF).user
     api_client.force_authenticate(user)
 
-    response = api_client.post("/api/v1/bids/", _multipart(open_tender, user), format="multipart")
+    response = api_client.post(
+        "/api/v1/bids/", _multipart(open_tender, user), format="multipart", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 403
     assert "verified" in response.json()["message"]

@@ -460,7 +460,7 @@ def test_the_opening_list_is_refused_before_the_opening(as_role, buyer_user, ope
     past_deadline(open_tender)
     client, _user = as_role(role, owner=buyer_user)
 
-    response = client.get(f"/api/v1/tenders/{open_tender.pk}/opening/")
+    response = client.get(f"/api/v1/tenders/{open_tender.pk}/opening/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"

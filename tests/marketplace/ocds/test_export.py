@@ -6,11 +6,19 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from marketplace.models import Release
 from marketplace.ocds import encoding
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The command reports in the active language; these tests read its English report."""
+    with translation.override("en"):
+        yield
 
 
 def _all_releases() -> list[dict]:

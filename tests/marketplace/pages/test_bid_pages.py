@@ -122,6 +122,7 @@ def test_an_unverified_vendor_is_told_to_get_verified(client, open_tender):
     organisation = OrganisationFactory(kind=OrganisationKind.VENDOR, verified=False)
     user = MembershipFactory(organisation=organisation, role=Role.VENDOR_STAFF).user
     client.force_login(user)
+    client.cookies["django_language"] = "en"
     detail = client.get(reverse("marketplace:tender-detail", kwargs={"pk": open_tender.pk})).content.decode()
     assert "must be verified" in detail
     assert client.get(reverse("marketplace:bid-submit", kwargs={"pk": open_tender.pk})).status_code == 403

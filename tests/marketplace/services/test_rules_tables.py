@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from marketplace.procedures import PROCEDURES, EvaluationMethod, Procedure, procedures_for, rules_of
 from marketplace.states import TRANSITIONS, TenderAction, TenderState, allowed_actions, next_state
@@ -44,6 +45,6 @@ def test_ended_tenders_go_nowhere(state):
 
 
 def test_a_forbidden_transition_is_a_conflict_with_a_message():
-    with pytest.raises(Conflict, match="cannot be"):
+    with translation.override("en"), pytest.raises(Conflict, match="cannot be"):
         next_state(TenderState.DRAFT, TenderAction.AWARD)
     assert (TenderState.OPEN, TenderAction.OPEN) not in TRANSITIONS
