@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from marketplace import demo as marketplace_demo
 from portal.accounts.models import User
 from registry import demo as registry_demo
 from registry.bases import demo as bases_demo
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             # Each later seeder finds what the ones before it created (organisations, people).
             for seeder in (talent_demo, bases_demo, institutions_demo, showcase_demo):
                 created += seeder.seed(operator=operator)
+            created += marketplace_demo.seed_marketplace(operator=operator, users=users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} records created this run)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/accounts/login/ with password {DEMO_PASSWORD}:")
         for username, (name, role) in DEMO_USERS.items():
