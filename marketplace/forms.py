@@ -20,7 +20,7 @@ from marketplace.procedures import PROCEDURES, EvaluationMethod, Procedure, proc
 from marketplace.selectors import TenderFilters
 from marketplace.services.catalogue import CATALOGUE_FIELDS
 from marketplace.states import PUBLIC_STATES, TenderState
-from portal.forms import HundredthsField
+from portal.forms import HundredthsField, QuickSelect
 from portal.money import format_fen
 from registry.forms import RegionChoices
 from registry.models import Organisation, Region
@@ -82,15 +82,22 @@ class TenderFilterForm(forms.Form):
     """The search of the tender list and of the Atom feed (the same query string works for both)."""
 
     q = forms.CharField(label=_("Title, reference or buyer"), required=False, max_length=200)
-    region = forms.ChoiceField(label=_("Region"), required=False, help_text=_("Includes its sub-regions."))
-    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=[("", _("All sectors")), *Sector.choices])
+    region = forms.ChoiceField(
+        label=_("Region"), required=False, help_text=_("Includes its sub-regions."), widget=QuickSelect
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("All sectors")), *Sector.choices], widget=QuickSelect
+    )
     modality = forms.ChoiceField(
-        label=_("Modality"), required=False, choices=[("", _("All modalities")), *Modality.choices]
+        label=_("Modality"), required=False, choices=[("", _("All modalities")), *Modality.choices], widget=QuickSelect
     )
     budget_min = HundredthsField(label=_("Budget from (yuan)"), required=False)
     budget_max = HundredthsField(label=_("Budget up to (yuan)"), required=False)
     state = forms.ChoiceField(
-        label=_("State"), required=False, choices=[("", _("All states")), *[(s.value, s.label) for s in PUBLIC_STATES]]
+        label=_("State"),
+        required=False,
+        choices=[("", _("All states")), *[(s.value, s.label) for s in PUBLIC_STATES]],
+        widget=QuickSelect,
     )
     deadline_after = forms.DateField(
         label=_("Deadline from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -335,6 +335,19 @@ IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 100_000)
 # redelivered task may then start it again.
 IMPORT_STALE_AFTER_SECONDS = env_int("IMPORT_STALE_AFTER_SECONDS", 15 * 60)
 
+# --- Cache ------------------------------------------------------------------------------------
+
+# A Redis URL gives every web process one shared cache (production); without it each process keeps
+# its own in memory.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Tender exchange --------------------------------------------------------------------------
 
 # A bid's technical documents are sealed together with its price; their total size is capped so that
@@ -345,5 +358,8 @@ TENDER_DOCUMENT_MAX_BYTES = env_int("TENDER_DOCUMENT_MAX_BYTES", 50 * 1024 * 102
 # An opening that has not finished this long after it started (a lost task) is queued again by the
 # deadline sweep.
 TENDER_OPENING_RETRY_SECONDS = env_int("TENDER_OPENING_RETRY_SECONDS", 5 * 60)
+# How long an anonymous visitor's tender search page is served from the cache (0: never); any
+# change to a public tender invalidates it sooner (marketplace/listing_cache.py).
+TENDER_LIST_CACHE_SECONDS = env_int("TENDER_LIST_CACHE_SECONDS", 60)
 # The OCDS 1.1 schema package the open-data tests validate against (offline, with libcoveocds).
 OCDS_STANDARD_ZIP = env_str("OCDS_STANDARD_ZIP", str(BASE_DIR.parent / "shared" / "ocds" / "standard-1__1__5.zip"))

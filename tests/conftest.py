@@ -64,6 +64,9 @@ def redis_url() -> str:
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages are not served from the cache unless a test asks (tests/marketplace/pages/
+    # test_listing_cache.py): a test's transaction never commits, so nothing would invalidate it.
+    settings.TENDER_LIST_CACHE_SECONDS = 0
     # Tests do not run collectstatic; the manifest storage is exercised by `make run` and e2e.
     settings.STORAGES = {
         **settings.STORAGES,

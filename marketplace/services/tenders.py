@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import listing_cache
 from marketplace.models import CatalogueEntry, Lot, Tender, TenderAmendment, TenderDocument, TenderMilestone
 from marketplace.ocds.publish import release_record
 from marketplace.procedures import AMENDMENT_NOTICE, EvaluationMethod, Procedure, procedures_for, rules_of
@@ -307,6 +308,7 @@ def _transition(*, actor: User | None, tender: Tender, action: str, tags: list[s
         actor=actor, action=f"tender.{action}", obj=tender, before=before, after=snapshot(tender, TENDER_AUDIT_FIELDS)
     )
     release_record(tender=tender, tags=tags)
+    transaction.on_commit(listing_cache.invalidate)
 
 
 def _check_bid_period(tender: Tender, now: datetime) -> None:
@@ -393,6 +395,7 @@ def tender_amend(
             actor=actor, action="tender.amend", obj=tender, before=before, after=snapshot(tender, TENDER_AUDIT_FIELDS)
         )
         release_record(tender=tender, tags=["tenderAmendment"])
+        transaction.on_commit(listing_cache.invalidate)
     return amendment
 
 

@@ -6,7 +6,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
-from marketplace import selectors
+from marketplace import listing_cache, selectors
 from marketplace.forms import CatalogueFilterForm, TenderFilterForm
 from marketplace.models import CatalogueEntry, Tender
 from marketplace.paging import CappedPaginator
@@ -18,7 +18,13 @@ from registry.selectors import regions_for_choice
 
 def index(request: HttpRequest) -> HttpResponse:
     """The tender search. Filters that do not parse answer 400 with their errors and no results;
-    htmx asks for the results only."""
+    htmx asks for the results only. Anonymous visitors get it from marketplace.listing_cache."""
+    response = listing_cache.cached_page(request, lambda: _search_page(request))
+    patch_vary_headers(response, ["HX-Request"])  # a cache must not answer a page with the fragment
+    return response
+
+
+def _search_page(request: HttpRequest) -> HttpResponse:
     form = TenderFilterForm(request.GET or None, region_choices=regions_for_choice())
     tenders = Tender.objects.none()
     if not form.is_bound or form.is_valid():
@@ -27,9 +33,7 @@ def index(request: HttpRequest) -> HttpResponse:
     query = query_without_page(request)
     template = "marketplace/_tender_results.html" if request.headers.get("HX-Request") else "marketplace/index.html"
     context = {"form": form, "page": page, "query": query}
-    response = render(request, template, context, status=400 if form.errors else 200)
-    patch_vary_headers(response, ["HX-Request"])  # a cache must not answer a page with the fragment
-    return response
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
 def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
