@@ -31,7 +31,8 @@ def invalidate() -> None:
 
 
 def _generation() -> int:
-    return int(cache.get_or_set(GENERATION_KEY, time.time_ns, None))
+    generation: int = cache.get_or_set(GENERATION_KEY, time.time_ns, None)
+    return generation
 
 
 def _cacheable(request: HttpRequest) -> bool:
