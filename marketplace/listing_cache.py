@@ -30,9 +30,8 @@ def invalidate() -> None:
     cache.set(GENERATION_KEY, time.time_ns(), None)
 
 
-def _generation() -> int:
-    generation: int = cache.get_or_set(GENERATION_KEY, time.time_ns, None)
-    return generation
+def _generation() -> str:
+    return str(cache.get_or_set(GENERATION_KEY, time.time_ns, None))
 
 
 def _cacheable(request: HttpRequest) -> bool:
