@@ -33,9 +33,11 @@ class PortalLocaleMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = language_for(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        # For this request only: a worker thread's next request, or code that runs after it in the
+        # same thread (in-process tasks), starts from the default again.
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         response.headers.setdefault("Content-Language", language)
         return response

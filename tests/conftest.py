@@ -14,6 +14,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connection, connections
+from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
@@ -59,6 +60,14 @@ def redis_url() -> str:
     if not _redis_answers(url):
         skip_or_fail(f"needs Redis at {url}", required_by="REQUIRE_BROKER")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Services and commands called directly by a test speak English, whatever earlier tests did;
+    requests still get the language the portal picks for them (zh-Hans unless chosen)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from marketplace.models import Bid, BidState, Lot, LotState, Tender
 from marketplace.services._common import lock, lock_shared, require_vendor_staff
 from marketplace.states import TenderState
 from portal.accounts.models import User
-from portal.audit.services import audit_record, snapshot
+from portal.audit.services import audit_chains_lock, audit_record, snapshot
 from portal.errors import Conflict
 from portal.money import MAX_HUNDREDTHS
 from portal.permissions import grant
@@ -122,8 +122,6 @@ def bid_submit(
         previous = (
             Bid.objects.select_for_update(of=("self",)).filter(lot=lot, vendor=vendor, state=BidState.SUBMITTED).first()
         )
-        if previous is not None:
-            _withdraw(actor=actor, bid=previous, now=now, action="bid.supersede")
         bid = Bid(tender=tender, lot=lot, vendor=vendor, submitted_by=actor, received_at=now)
         bid.documents_version = tender.documents_version
         bid.sealed = sealing.seal(
@@ -132,18 +130,28 @@ def bid_submit(
             plaintext=_payload(price_fen=price_fen, currency=tender.currency, documents=documents),
         )
         bid.receipt_sha256 = sealing.receipt_hash(bid.sealed)
+        if previous is not None:  # one sealed bid per lot and vendor: the previous one goes first
+            superseded = snapshot(previous, BID_AUDIT_FIELDS)
+            _mark_withdrawn(previous, now=now)
         bid.save()
         grant(perms=BIDDER_PERMS, to=vendor.members_group, obj=bid)
+        if previous is not None:
+            audit_chains_lock([previous, bid])  # two audit rows: their chains in a fixed order
+            audit_record(
+                actor=actor,
+                action="bid.supersede",
+                obj=previous,
+                before=superseded,
+                after=snapshot(previous, BID_AUDIT_FIELDS),
+            )
         audit_record(actor=actor, action="bid.submit", obj=bid, before={}, after=snapshot(bid, BID_AUDIT_FIELDS))
     return bid
 
 
-def _withdraw(*, actor: User, bid: Bid, now: datetime, action: str) -> None:
-    before = snapshot(bid, BID_AUDIT_FIELDS)
+def _mark_withdrawn(bid: Bid, *, now: datetime) -> None:
     bid.state = BidState.WITHDRAWN
     bid.withdrawn_at = now
     bid.save(update_fields=["state", "withdrawn_at"])
-    audit_record(actor=actor, action=action, obj=bid, before=before, after=snapshot(bid, BID_AUDIT_FIELDS))
 
 
 def _locked_own_bid(*, actor: User, bid: Bid) -> tuple[Bid, datetime]:
@@ -158,7 +166,9 @@ def _locked_own_bid(*, actor: User, bid: Bid) -> tuple[Bid, datetime]:
 def bid_withdraw(*, actor: User, bid: Bid) -> Bid:
     with transaction.atomic():
         bid, now = _locked_own_bid(actor=actor, bid=bid)
-        _withdraw(actor=actor, bid=bid, now=now, action="bid.withdraw")
+        before = snapshot(bid, BID_AUDIT_FIELDS)
+        _mark_withdrawn(bid, now=now)
+        audit_record(actor=actor, action="bid.withdraw", obj=bid, before=before, after=snapshot(bid, BID_AUDIT_FIELDS))
     return bid
 
 

@@ -26,7 +26,7 @@ from marketplace.services._common import lock
 from marketplace.services.bids import BID_AUDIT_FIELDS, bid_unseal
 from marketplace.services.tenders import _transition
 from marketplace.states import TenderAction, TenderState
-from portal.audit.services import audit_record, snapshot
+from portal.audit.services import audit_chains_lock, audit_record, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +110,14 @@ def tender_open(*, tender_id: int) -> Tender | None:
         if tender.state != TenderState.OPENING:
             return None
         now = timezone.now()
-        bids = Bid.objects.select_for_update(of=("self",)).select_related("lot")
-        for bid in bids.filter(tender=tender, state=BidState.SUBMITTED).order_by("pk"):
+        bids = list(
+            Bid.objects.select_for_update(of=("self",))
+            .select_related("lot")
+            .filter(tender=tender, state=BidState.SUBMITTED)
+            .order_by("pk")
+        )
+        audit_chains_lock([tender, *bids])  # many audit rows: take their chains in a fixed order
+        for bid in bids:
             _open_bid(bid, tender=tender, now=now)
         needed = rules_of(tender.procedure).min_valid_bids
         lots = tender.lots.annotate(valid=Count("bids", filter=Q(bids__state=BidState.VALID)))

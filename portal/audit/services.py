@@ -36,6 +36,15 @@ def _locked_head(chain: int) -> AuditChainHead:
     return head
 
 
+def audit_chains_lock(objects: Iterable[models.Model]) -> None:
+    """Lock, in ascending order, the chain heads the audit rows of `objects` will take. A
+    transaction that audits several objects calls it first: two such transactions then always take
+    shared heads in the same order and wait for each other instead of deadlocking."""
+    chains = {chain_of(obj._meta.label_lower, str(obj.pk)) for obj in objects}
+    for chain in sorted(chains):
+        _locked_head(chain)
+
+
 def audit_record(
     *,
     actor: User | AnonymousUser | None,

@@ -1,6 +1,7 @@
 """The deadline sweep and the opening: decrypt, check receipts, decide validity, fail short lots."""
 
 import pytest
+from django.utils import translation
 
 from marketplace import services
 from marketplace.models import Bid, BidState, LotState, Release
@@ -13,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _sweep_and_open():
-    for tender_id in services.tenders_close_due():
-        services.tender_open(tender_id=tender_id)
+    # Invalidity reasons are stored in the language active at the opening; these tests read English.
+    with translation.override("en"):
+        for tender_id in services.tenders_close_due():
+            services.tender_open(tender_id=tender_id)
 
 
 def test_the_sweep_leaves_tenders_before_their_deadline_alone():

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from marketplace import services
 from marketplace.models import Bid, BidState, Release, Tender, TenderDocument
@@ -199,8 +199,9 @@ def test_a_confirmed_bid_stays_valid_and_an_unconfirmed_one_is_invalid_at_the_op
         services.bid_confirm(actor=user, bid=bid)
 
     past_deadline(tender)
-    for tender_id in services.tenders_close_due():
-        services.tender_open(tender_id=tender_id)
+    with translation.override("en"):  # the reason is stored in the language of the opening
+        for tender_id in services.tenders_close_due():
+            services.tender_open(tender_id=tender_id)
 
     opened = [Bid.objects.get(pk=bid.pk) for bid in bids]
     assert [bid.state for bid in opened] == [BidState.VALID] * 3 + [BidState.INVALID]
