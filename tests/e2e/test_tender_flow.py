@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from marketplace import services
@@ -91,7 +91,9 @@ def test_catalogue_to_opening_in_the_browser(page, live_server):
     page.get_by_test_id("to-review").click()
     expect(page.get_by_test_id("bid-period")).to_contain_text("20")
     page.get_by_test_id("publish").click()
-    expect(page.get_by_test_id("tender-state")).to_have_text("open for bids")
+    with translation.override("zh-hans"):  # the portal's default language
+        open_label = str(TenderState.OPEN.label)
+    expect(page.get_by_test_id("tender-state")).to_have_text(open_label)
     tender = Tender.objects.get()
     assert tender.catalogue_entry == entry
     assert tender.budget_fen == 60_000_000
