@@ -53,3 +53,29 @@ def format_fen(fen: int | None) -> str:
         return ""
     whole, cents = divmod(abs(fen), 100)
     return f"{'-' if fen < 0 else ''}{whole:,}.{cents:02d}"
+
+
+def divide_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded to the nearest integer, halves away from zero: the one
+    rounding rule for amounts and points, in integer arithmetic (no float drift)."""
+    if denominator <= 0:
+        raise ValueError("the denominator must be positive")
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return quotient if numerator >= 0 else -quotient
+
+
+def split_by_shares(total: int, shares_bp: list[int]) -> list[int]:
+    """Split `total` (fen) by shares in basis points that sum to 10,000, so that the parts sum to
+    `total` exactly: each part is rounded down, and the fen left over go one each to the parts with
+    the largest remainders (the earlier part first on a tie)."""
+    if sum(shares_bp) != 10_000 or any(share <= 0 for share in shares_bp):
+        raise ValueError("shares must be positive and sum to 10,000 basis points")
+    parts = [divmod(total * share, 10_000) for share in shares_bp]
+    amounts = [whole for whole, _rest in parts]
+    left = total - sum(amounts)
+    by_remainder = sorted(range(len(parts)), key=lambda index: (-parts[index][1], index))
+    for index in by_remainder[:left]:
+        amounts[index] += 1
+    return amounts

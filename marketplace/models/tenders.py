@@ -73,6 +73,10 @@ class Tender(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    # Evaluation starts at round 1; an upheld challenge sends the tender back for another round.
+    evaluation_round = models.PositiveSmallIntegerField(_("evaluation round"), default=1)
+    publicity_started_at = models.DateTimeField(_("publicity started at"), null=True, blank=True)
+    publicity_ends_at = models.DateTimeField(_("publicity ends at"), null=True, blank=True)
     documents_version = models.PositiveIntegerField(_("documents version"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

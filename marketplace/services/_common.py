@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,7 @@ from registry.roles import OrganisationKind, Role, managing_role
 from registry.selectors import has_role
 
 M = TypeVar("M", bound=models.Model)
+MAX_TEXT = 5_000
 
 # Organisations that supply annotation services (registry.roles: their staff are vendor staff).
 SUPPLIER_KINDS = frozenset({OrganisationKind.VENDOR, OrganisationKind.BASE_OPERATOR, OrganisationKind.THIRD_PARTY})
@@ -52,3 +54,26 @@ def lock_shared(model: type[M], pk: int) -> M:
     if not rows:
         raise NotFound()
     return rows[0]
+
+
+def required_text(value: str, field: str, missing: str) -> str:
+    """The stripped text, or a ValidationError on `field`: `missing` when empty, a length message
+    when longer than MAX_TEXT."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [missing]})
+    if len(value) > MAX_TEXT:
+        raise ValidationError({field: [_("Keep it under %(n)d characters.") % {"n": MAX_TEXT}]})
+    return value
+
+
+def staff_of(*organisations: Organisation) -> list[User]:
+    """The active users who act for these organisations (their managing role), for notifications."""
+    users: dict[int, User] = {}
+    for organisation in organisations:
+        role = managing_role(organisation.kind)
+        for user in User.objects.filter(
+            is_active=True, memberships__organisation=organisation, memberships__role=role
+        ).distinct():
+            users[user.pk] = user
+    return list(users.values())

@@ -3,13 +3,12 @@ without the asker's name."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.models import Clarification, Tender
-from marketplace.services._common import lock, lock_shared, require_buyer_staff, require_vendor_staff
+from marketplace.services._common import lock, lock_shared, require_buyer_staff, require_vendor_staff, required_text
 from marketplace.states import TenderState
 from portal.accounts.models import User
 from portal.audit.services import audit_record
@@ -18,20 +17,10 @@ from portal.permissions import grant
 from registry.models import Organisation
 
 VIEW = ("marketplace.view_clarification",)
-MAX_TEXT = 5_000
-
-
-def _text(value: str, field: str, missing: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: [missing]})
-    if len(value) > MAX_TEXT:
-        raise ValidationError({field: [_("Keep it under %(n)d characters.") % {"n": MAX_TEXT}]})
-    return value
 
 
 def clarification_ask(*, actor: User, tender: Tender, vendor: Organisation, question: str) -> Clarification:
-    question = _text(question, "question", _("Write your question."))
+    question = required_text(question, "question", _("Write your question."))
     require_vendor_staff(actor=actor, vendor=vendor)
     with transaction.atomic():
         tender = lock_shared(Tender, tender.pk)
@@ -54,7 +43,7 @@ def clarification_ask(*, actor: User, tender: Tender, vendor: Organisation, ques
 
 def clarification_answer(*, actor: User, clarification: Clarification, answer: str) -> Clarification:
     """Publish the answer. Answers that change the tender documents go with an amendment too."""
-    answer = _text(answer, "answer", _("Write the answer."))
+    answer = required_text(answer, "answer", _("Write the answer."))
     with transaction.atomic():
         clarification = lock(Clarification, clarification.pk)
         tender = lock_shared(Tender, clarification.tender_id)
