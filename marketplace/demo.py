@@ -1,39 +1,87 @@
-"""Demo catalogue entries and tenders for `seed_demo`: one tender in every state the exchange reaches
-before evaluation, so each page and the OCDS output have something to show.
+"""Demo catalogue entries and tenders for `seed_demo`: a tender in every state the exchange reaches
+(except `opening`, which lasts seconds), so each page and the OCDS output have something to show.
 
-Everything goes through the services, so every object has its permissions, audit rows and OCDS
-releases. What exists is left alone: a catalogue entry is recognised by its agency and dataset name,
-a tender by its buyer and title (the re-tender of the failed one by its link to it); `seed_demo` runs
-in one transaction, so a run either completes or leaves nothing behind.
+Everything goes through the services, so every object has its permissions, audit rows, notifications
+and OCDS releases, and every committee draw replays (marketplace.committee_replay). What exists is
+left alone: a catalogue entry is recognised by its agency and dataset name, a tender by its buyer and
+title (the re-tender of the failed one by its link to it); a tender's whole story (bids, opening,
+committee, scores, publicity, challenge, award, contracts) is told only in the run that creates it.
+`seed_demo` runs in one transaction, so a run either completes or leaves nothing behind.
 
-The demo cannot wait twenty days for a bid period to run out. The tenders that must reach the
-opening are created with a proper future deadline and bid on; then their deadline is moved into
-the past with a queryset update (as `tests.factories.marketplace.past_deadline` does), the deadline
-sweep `services.tenders_close_due()` closes them and `services.tender_open(tender_id=…)` opens each
-one here, as the queued task would. The releases written before the move still show the original
-deadline; later ones show the moved one.
+The demo takes two shortcuts, both queryset updates of timestamps, because it cannot wait:
+- the bid period: the tenders that must reach the opening are created with a proper future
+  deadline and bid on; then their deadline is moved into the past (as
+  `tests.factories.marketplace.past_deadline` does), the deadline sweep `services.tenders_close_due()`
+  closes them and `services.tender_open(tender_id=…)` opens each one here, as the queued task would.
+  The releases written before the move still show the original deadline; later ones the moved one;
+- the publicity window (at least 3 days): the tenders to award have their window shifted into the
+  past, whole (as `tests.factories.evaluation.publicity_over` does), just before `services.tender_award`.
+  `end_publicity_now(tender_id=…)` does the same from a shell, on demo databases only.
+
+Committees are drawn at random (the server draws the seed), so who sits where differs from one
+database to the next; the scores each member gives follow from the bid's demo scores.
 
 Tenders (buyer 成都市公共数据运营服务中心 unless said otherwise):
 - draft: the city point-cloud tender, documents attached, not published;
 - open: the crossroads video tender with two lots, answered and unanswered clarifications, sealed
   bids and an amendment after which one bidder confirmed and the other must still re-confirm; the
   hotline speech tender (competitive negotiation) with one sealed bid;
-- evaluation: the finance text tender, opened with three valid bids and one over the lot budget;
-- failed: the remote-sensing tender, two bids where three are needed, and its re-tender (open);
+- evaluation, no committee yet: the finance text tender (lowest evaluated price), opened with three
+  valid bids and one over the lot budget — the tender to take to a contract by hand, below;
+- evaluation, scoring: the science-text tender, whose first expert drawn declined the seat
+  declaring a conflict (a replacement was drawn), two sheets submitted and one saved as a draft;
+- publicity: the service-guide tender, challenged by a losing bidder and paused until the agency
+  answers; the traffic-camera tender, whose challenge was answered (rejected);
+- awarded: the river-patrol tender, its contract awaiting the supplier's signature after the buyer
+  rearranged the payment milestones and signed; the bus video and speech tender (two lots, two
+  contracts, both signed, first milestones met); the property-archive tender, its contract completed
+  (a fourth bid disqualified by the committee); the farmland tender, its contract terminated with a
+  reason after the first milestone;
+- failed: the remote-sensing tender (two bids where three are needed) and its re-tender (open); the
+  medical-receipt tender, failed in evaluation (the committee disqualified every bid, with reasons);
 - cancelled: the chest-CT tender, cancelled with a published reason (its bid stays sealed);
 - an enterprise request for quotation by 深圳南山智驾科技有限公司, open with one bid.
+
+By hand, from the opening to a signed contract (browser or API), with the demo password:
+1. `agency` forms the committee of the finance tender (5 seats). Every expert eligible for it is a
+   sign-in expert — `expert`, `expert2` … `expert7` (registry.talent.demo.SIGN_IN_EXPERTS), seven for
+   five seats — so whoever is drawn can sign in;
+2. each expert drawn signs in, accepts the invitation (declaring no conflict) and submits the score
+   sheet (this method only asks whether each bid is qualified); the last submission computes the
+   results, `agency` publishes the candidates;
+3. the window lasts at least 3 days; to award at once, end it from a shell (N: the tender's id):
+   `.venv/bin/python manage.py shell -c "from marketplace import demo; demo.end_publicity_now(tender_id=N)"`;
+4. `agency` awards the tender; `agency` and `vendor2` (合肥慧眼, the lowest valid price) sign the
+   contract, which becomes active.
+The other committees may include demo records nobody signs in as (`expert-demo-N`): upholding the
+pending challenge by hand sends its tender back to a committee that perhaps cannot score again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from marketplace import services
-from marketplace.models import BidState, CatalogueEntry, Openness, Tender, VolumeUnit
+from marketplace.models import (
+    FULL_MARKS,
+    BidState,
+    CatalogueEntry,
+    Committee,
+    CommitteeMember,
+    Contract,
+    ContractState,
+    MemberState,
+    Openness,
+    Tender,
+    VolumeUnit,
+)
 from marketplace.procedures import EvaluationMethod as Method
 from marketplace.procedures import Procedure
 from marketplace.states import TenderState
@@ -156,6 +204,27 @@ class DemoBid:
     username: str
     lot: int
     price_yuan: int
+    # What the committee makes of it (out of 100.00, in hundredths; each member a little off these).
+    technical: int = 7_500
+    business: int = 8_000
+    disqualified: str = ""  # every member disqualifies it, with this reason
+
+
+@dataclass(frozen=True)
+class DemoChallenge:
+    username: str  # the losing bidder who challenges the candidates
+    grounds: str
+    answer: str = ""  # rejected with this answer; pending (the tender paused) when empty
+
+
+class After(StrEnum):
+    """How far an opened tender goes after the opening."""
+
+    NOTHING = ""  # under evaluation, no committee yet
+    SCORING = "scoring"  # committee formed (a seat declined and refilled when `declaration`), some sheets in
+    SCORED = "scored"  # every sheet submitted and the results computed (a failure if no bid qualifies)
+    PUBLICITY = "publicity"  # candidates published (and challenged when `challenge` is given)
+    AWARDED = "awarded"  # publicity over (the shortcut), awarded; each contract taken to `contracts`
 
 
 @dataclass(frozen=True)
@@ -172,7 +241,7 @@ class DemoTender:
     sector: str
     days: int  # deadline, in days from now (at 17:00 Beijing time)
     lots: tuple[DemoLot, ...]
-    end: str  # the state the demo leaves it in: draft, open, evaluation/failed (opened), cancelled
+    end: str  # the state the demo leaves it in; the states of OPENED are reached through the opening
     buyer: str = "agency"  # the demo user who buys
     catalogue: str = ""  # dataset of the catalogue entry it comes from
     procedure: str = Procedure.OPEN_TENDER
@@ -184,10 +253,28 @@ class DemoTender:
     confirmed_by: tuple[str, ...] = ()  # bidders who confirm their bids after the amendment
     cancellation_reason: str = ""
     retender: bool = False
+    after: After = After.NOTHING  # for an opened tender: how far it goes after the opening
+    declaration: str = ""  # the conflict the first expert drawn declares, declining the seat
+    challenge: DemoChallenge | None = None
+    # What becomes of the contract of each lot, in lot order: a ContractState (see `_carry_out`).
+    contracts: tuple[str, ...] = ()
+    termination_reason: str = ""
 
 
 MILESTONES = (("标注方案与样例确认", 1_000), ("首批数据交付验收", 3_000), ("全部数据交付验收", 6_000))
-OPENED = (TenderState.EVALUATION, TenderState.FAILED)
+# The payment milestones the buyer rearranges the pending contract to: (title, share, due in days).
+REARRANGED_MILESTONES = (
+    ("标注方案与样例确认", 1_000, 14),
+    ("首批 30% 数据交付验收", 2_000, 45),
+    ("第二批 40% 数据交付验收", 3_000, 90),
+    ("全部数据交付及质检报告验收", 4_000, 120),
+)
+OPENED = (TenderState.EVALUATION, TenderState.PUBLICITY, TenderState.AWARDED, TenderState.FAILED)
+COMMITTEE_SIZE = 5
+PUBLICITY_DAYS = 5
+SHEETS_WHILE_SCORING = 2  # submitted on the tender left in scoring; the next member saves a draft
+# How far each member's scores are from a bid's demo scores (hundredths), by the member's place.
+MEMBER_OFFSETS = (0, 250, -300, 150, -100, 200, -200)
 
 TENDERS = [
     DemoTender(
@@ -247,8 +334,8 @@ TENDERS = [
         weights=(10_000, 0, 0),
         bids=(
             DemoBid("vendor", 1, 1_080_000),
-            DemoBid("vendor2", 1, 1_050_000),
-            DemoBid("vendor-demo-haikou", 1, 980_000),
+            DemoBid("vendor2", 1, 980_000),  # the lowest valid price: a sign-in vendor wins by hand
+            DemoBid("vendor-demo-haikou", 1, 1_050_000),
             DemoBid("vendor-demo-baoding", 1, 1_350_000),  # above the lot budget: invalid at the opening
         ),
     ),
@@ -290,6 +377,173 @@ TENDERS = [
         weights=(10_000, 0, 0),
         bids=(DemoBid("vendor", 1, 365_000),),
     ),
+    DemoTender(
+        title="四川省科技成果文本学科分类与术语标注服务",
+        description="对省级科技成果登记与论文摘要文本进行学科分类和技术术语实体标注，支撑成果转化方向分析。",
+        sector=S.SCIENCE,
+        days=25,
+        lots=(DemoLot("学科分类与术语实体标注", M.TEXT, 20_000_000, VolumeUnit.CHARACTER, 600_000),),
+        end=TenderState.EVALUATION,
+        catalogue="四川省科技成果与论文摘要",
+        bids=(
+            DemoBid("vendor2", 1, 560_000, 8_200, 8_500),
+            DemoBid("vendor-demo-haikou", 1, 545_000, 7_600, 8_000),
+            DemoBid("vendor-demo-baoding", 1, 590_000, 8_800, 8_600),
+        ),
+        after=After.SCORING,
+        declaration=(
+            "本人 2025 年曾受投标人合肥慧眼数据标注有限公司邀请，为其标注质检团队讲授科技文献术语标注规范，"
+            "并收取讲课费，与投标人存在利害关系，依规申请回避。"
+        ),
+    ),
+    DemoTender(
+        title="成都市政务服务事项办事指南文本结构化标注",
+        description="对全市政务服务事项办事指南进行办理条件、申请材料、办理时限等要素抽取与结构化标注。",
+        sector=S.GOVERNMENT_SERVICES,
+        days=25,
+        lots=(DemoLot("办事指南要素抽取与结构化标注", M.TEXT, 30_000_000, VolumeUnit.CHARACTER, 700_000),),
+        end=TenderState.PUBLICITY,
+        bids=(
+            DemoBid("vendor", 1, 655_000, 8_600, 8_800),
+            DemoBid("vendor2", 1, 640_000, 7_900, 8_200),
+            DemoBid("vendor-demo-baoding", 1, 690_000, 7_400, 7_800),
+        ),
+        after=After.PUBLICITY,
+        challenge=DemoChallenge(
+            "vendor2",
+            "第一中标候选人投标文件承诺投入 40 名具备政务服务业务背景的专职标注人员，与其在本平台登记的标注人员"
+            "规模明显不符；其技术方案承诺全部数据双人交叉复核，所需人力成本与其报价不相称。请采购人组织原评标"
+            "委员会复核第一中标候选人的技术得分。",
+        ),
+    ),
+    DemoTender(
+        title="成都市交通违法抓拍图像审核标注服务",
+        description="对电子警察抓拍的交通违法图像进行有效性审核、号牌与违法要素框选，提升非现场执法审核效率。",
+        sector=S.TRANSPORT,
+        days=25,
+        lots=(DemoLot("违法抓拍图像审核与要素框选", M.IMAGE, 80_000, VolumeUnit.IMAGE, 900_000),),
+        end=TenderState.PUBLICITY,
+        bids=(
+            DemoBid("vendor2", 1, 850_000, 8_700, 8_500),
+            DemoBid("vendor-demo-haikou", 1, 820_000, 7_700, 8_000),
+            DemoBid("vendor", 1, 880_000, 8_000, 8_300),
+        ),
+        after=After.PUBLICITY,
+        challenge=DemoChallenge(
+            "vendor-demo-haikou",
+            "评标委员会对我公司“审核规则一致性校验”技术方案的评分明显偏低，评审意见未说明扣分理由，"
+            "请求复核我公司的技术得分。",
+            "经组织原评标委员会复核，各评审专家对贵公司技术方案的评分均依据招标文件第三章评分办法第 2.3 项作出，"
+            "扣分原因为方案未提供违法类型判定存在争议时的复核流程，评审过程与结果无误。质疑事项不成立，予以驳回。",
+        ),
+    ),
+    DemoTender(
+        title="成都市河湖巡查无人机影像标注服务",
+        description="对河湖巡查无人机影像中的乱占、乱采、乱堆、乱建等问题目标进行框选与分类标注。",
+        sector=S.URBAN_GOVERNANCE,
+        days=25,
+        lots=(DemoLot("河湖“四乱”问题目标框选与分类", M.IMAGE, 50_000, VolumeUnit.IMAGE, 750_000),),
+        end=TenderState.AWARDED,
+        bids=(
+            DemoBid("vendor", 1, 690_000, 8_800, 8_600),
+            DemoBid("vendor2", 1, 700_000, 8_100, 8_000),
+            DemoBid("vendor-demo-haikou", 1, 720_000, 7_500, 7_600),
+        ),
+        after=After.AWARDED,
+        contracts=(ContractState.PENDING,),
+    ),
+    DemoTender(
+        title="成都市公交客流视频与报站语音数据标注服务",
+        description="对公交车厢监控视频进行乘客计数与跟踪标注，对报站语音进行转写与站名实体标注，服务公交线网优化。",
+        sector=S.TRANSPORT,
+        days=25,
+        lots=(
+            DemoLot("车厢客流视频目标计数与跟踪", M.VIDEO, 4_000, VolumeUnit.HOUR, 1_200_000),
+            DemoLot("报站语音转写与站名实体标注", M.SPEECH, 1_500, VolumeUnit.HOUR, 500_000),
+        ),
+        end=TenderState.AWARDED,
+        bids=(
+            DemoBid("vendor", 1, 1_120_000, 8_900, 8_700),
+            DemoBid("vendor2", 1, 1_150_000, 8_200, 8_000),
+            DemoBid("vendor-demo-haikou", 1, 1_080_000, 7_200, 7_500),
+            DemoBid("vendor2", 2, 460_000, 8_800, 8_600),
+            DemoBid("vendor", 2, 480_000, 8_000, 8_200),
+            DemoBid("vendor-demo-baoding", 2, 450_000, 7_300, 7_800),
+        ),
+        after=After.AWARDED,
+        contracts=(ContractState.ACTIVE, ContractState.ACTIVE),
+    ),
+    DemoTender(
+        title="成都市不动产登记档案影像文字识别标注服务",
+        description="对历史不动产登记档案扫描影像进行文字识别校对与权利人、坐落、面积等要素标注。",
+        sector=S.GOVERNMENT_SERVICES,
+        days=25,
+        lots=(DemoLot("档案影像文字识别校对与要素标注", M.IMAGE, 120_000, VolumeUnit.IMAGE, 680_000),),
+        end=TenderState.AWARDED,
+        bids=(
+            DemoBid("vendor2", 1, 620_000, 8_600, 8_800),
+            DemoBid("vendor", 1, 640_000, 8_200, 8_000),
+            DemoBid("vendor-demo-haikou", 1, 600_000, 7_400, 7_600),
+            DemoBid(
+                "vendor-demo-baoding",
+                1,
+                590_000,
+                disqualified="投标文件未提供招标文件要求的档案数据安全管理承诺书及标注人员保密协议，符合性审查不通过。",
+            ),
+        ),
+        after=After.AWARDED,
+        contracts=(ContractState.COMPLETED,),
+    ),
+    DemoTender(
+        title="天府新区耕地“非农化”遥感图斑标注服务",
+        description="对天府新区高分辨率遥感影像进行耕地变化图斑勾绘与“非农化”类型标注，服务耕地保护督察。",
+        sector=S.AGRICULTURE,
+        days=25,
+        lots=(DemoLot("耕地变化图斑勾绘与类型标注", M.IMAGE, 30_000, VolumeUnit.IMAGE, 560_000),),
+        end=TenderState.AWARDED,
+        catalogue="川西平原高分辨率遥感影像（2023—2024）",
+        bids=(
+            DemoBid("vendor-demo-haikou", 1, 498_000, 8_500, 8_200),
+            DemoBid("vendor", 1, 520_000, 8_000, 8_100),
+            DemoBid("vendor-demo-baoding", 1, 530_000, 7_600, 7_900),
+        ),
+        after=After.AWARDED,
+        contracts=(ContractState.TERMINATED,),
+        termination_reason=(
+            "中标人未能在合同约定的期限内交付第二批标注数据，经采购人两次书面催告仍未改正，且首批数据抽检合格率"
+            "仅为 82%，低于合同约定的 95%。采购人依据合同第十二条解除合同，剩余标注任务将另行采购。"
+        ),
+    ),
+    DemoTender(
+        title="华西区域医保结算单据影像结构化标注服务",
+        description="对医保结算单据影像进行费用项目、金额、就诊信息等字段的框选与结构化标注。",
+        sector=S.HEALTHCARE,
+        days=25,
+        lots=(DemoLot("结算单据要素框选与字段识别", M.IMAGE, 200_000, VolumeUnit.IMAGE, 800_000),),
+        end=TenderState.FAILED,
+        bids=(
+            DemoBid(
+                "vendor",
+                1,
+                760_000,
+                disqualified="投标文件未提供招标文件要求的医疗健康数据安全管理制度及网络安全等级保护三级测评报告，"
+                "资格性审查不通过。",
+            ),
+            DemoBid(
+                "vendor2",
+                1,
+                745_000,
+                disqualified="投标人承诺的标注人员中具备医学或医保业务背景的不足招标文件要求的 30%，未实质性响应。",
+            ),
+            DemoBid(
+                "vendor-demo-haikou",
+                1,
+                720_000,
+                disqualified="投标报价明细表中的单价与总价不一致，投标人未按评标委员会要求作出书面澄清，按无效投标处理。",
+            ),
+        ),
+        after=After.SCORED,
+    ),
 ]
 
 
@@ -303,9 +557,10 @@ class _World:
 
 
 def seed_marketplace(*, operator: User, users: dict[str, User]) -> int:
-    """Create what is missing; return how many catalogue entries, tenders and bids were created.
-    Needs the registry's demo organisations (`registry.demo.seed_registry`); without them it does
-    nothing."""
+    """Create what is missing; return how many catalogue entries, tenders, bids, committees,
+    challenges and contracts were created. Needs the registry's demo organisations
+    (`registry.demo.seed_registry`), without which it does nothing, and the demo expert pool
+    (`registry.talent.demo`), without which no committee can be drawn."""
     codes = {demo_credit_code(item): item.name for item in ORGANISATIONS}
     organisations = {codes[o.credit_code]: o for o in Organisation.objects.filter(credit_code__in=codes)}
     if AGENCY not in organisations or ENTERPRISE not in organisations:
@@ -313,13 +568,17 @@ def seed_marketplace(*, operator: User, users: dict[str, User]) -> int:
     world = _World(operator=operator, users=dict(users), organisations=organisations)
     _seed_vendor_staff(world)
     entries = _seed_catalogue(world)
-    to_open: list[Tender] = []
+    to_open: list[tuple[Tender, DemoTender]] = []
     for item in TENDERS:
         if _existing(world, item) is None:
             tender = _seed_tender(world, item, entries)
             if item.end in OPENED:
-                to_open.append(tender)
-    _open(to_open)
+                to_open.append((tender, item))
+    _open([tender for tender, _item in to_open])
+    for tender, item in to_open:
+        tender.refresh_from_db()
+        if tender.state == TenderState.EVALUATION:
+            _after_opening(world, tender, item)
     for item in TENDERS:
         failed = _existing(world, item)
         if (
@@ -488,3 +747,147 @@ def _open(tenders: list[Tender]) -> None:
     while due := services.tenders_close_due():
         for tender_id in due:
             services.tender_open(tender_id=tender_id)
+
+
+# --- After the opening: committee, scores, publicity, challenge, award, contracts ---------------
+
+
+def _after_opening(world: _World, tender: Tender, item: DemoTender) -> None:
+    """Take an opened tender as far as `item.after` says, as its buyer, experts and bidders would."""
+    if item.after == After.NOTHING:
+        return
+    buyer = world.users[item.buyer]
+    committee = services.committee_form(actor=buyer, tender=tender, size=COMMITTEE_SIZE)
+    world.created += 1
+    if item.declaration:
+        first = _seats(committee)[0]
+        services.committee_member_decline(actor=_user_of(first), member=first, declaration=item.declaration)
+    members = _seats(committee)  # the replacement last
+    for member in members:
+        services.committee_member_accept(actor=_user_of(member), member=member)
+    scoring = item.after == After.SCORING
+    for place, member in enumerate(members[:SHEETS_WHILE_SCORING] if scoring else members):
+        services.score_sheet_save(
+            actor=_user_of(member), tender=tender, scores=_scores(world, tender, item, place), submit=True
+        )
+    if scoring:
+        place = SHEETS_WHILE_SCORING
+        draft = _scores(world, tender, item, place)[:1]  # a sheet saved half-way
+        services.score_sheet_save(actor=_user_of(members[place]), tender=tender, scores=draft, submit=False)
+        return
+    tender.refresh_from_db()
+    if item.after == After.SCORED or tender.state != TenderState.EVALUATION:
+        return
+    tender = services.tender_publicise(actor=buyer, tender=tender, days=PUBLICITY_DAYS)
+    if item.challenge is not None:
+        _challenge(world, tender, item, item.challenge)
+    if item.after == After.PUBLICITY:
+        return
+    _shift_publicity_into_the_past(tender)
+    contracts = services.tender_award(actor=buyer, tender=tender)
+    for contract, end in zip(contracts, item.contracts, strict=True):
+        _carry_out(world, item, contract, end)
+        world.created += 1
+
+
+def _seats(committee: Committee) -> list[CommitteeMember]:
+    """The members who have not declined, in the order they were drawn."""
+    return list(
+        committee.members.exclude(state=MemberState.DECLINED)
+        .select_related("expert__person__user")
+        .order_by("draw__round", "pk")
+    )
+
+
+def _user_of(member: CommitteeMember) -> User:
+    user = member.expert.person.user
+    if user is None:  # the draw takes only experts with an account
+        raise ValueError(f"committee member {member.pk} has no account")
+    return user
+
+
+def _scores(world: _World, tender: Tender, item: DemoTender, place: int) -> list[services.ScoreInput]:
+    """The sheet of the member at `place`: each bid's demo scores, a little off by member."""
+    demo_bids = {(world.vendors[bid.username].pk, bid.lot): bid for bid in item.bids}
+    offset = MEMBER_OFFSETS[place % len(MEMBER_OFFSETS)]
+    sheet = []
+    for bid in services.bids_under_evaluation(tender):
+        demo = demo_bids[(bid.vendor_id, bid.lot.number)]
+        sheet.append(
+            services.ScoreInput(
+                bid_id=bid.pk,
+                qualified=not demo.disqualified,
+                technical=_within_marks(demo.technical + offset),
+                business=_within_marks(demo.business - offset // 2),
+                reason=demo.disqualified,
+            )
+        )
+    return sheet
+
+
+def _within_marks(value: int) -> int:
+    return max(0, min(FULL_MARKS, value))
+
+
+def _challenge(world: _World, tender: Tender, item: DemoTender, challenge: DemoChallenge) -> None:
+    made = services.challenge_submit(
+        actor=world.users[challenge.username],
+        tender=tender,
+        vendor=world.vendors[challenge.username],
+        grounds=challenge.grounds,
+    )
+    world.created += 1
+    if challenge.answer:
+        services.challenge_answer(actor=world.users[item.buyer], challenge=made, answer=challenge.answer, upheld=False)
+
+
+def _shift_publicity_into_the_past(tender: Tender) -> None:
+    """The demo's second shortcut: move the whole publicity window back so it ended a second ago."""
+    tender.refresh_from_db()
+    started, ends = tender.publicity_started_at, tender.publicity_ends_at
+    if started is None or ends is None:
+        raise ValueError(f"tender {tender.pk} is not in publicity")
+    shift = ends - timezone.now() + timedelta(seconds=1)
+    Tender.objects.filter(pk=tender.pk).update(publicity_started_at=started - shift, publicity_ends_at=ends - shift)
+
+
+def end_publicity_now(*, tender_id: int) -> None:
+    """End a demo tender's publicity window now, so it can be awarded by hand without waiting the
+    days of the window (from a shell; see the module's docstring). Demo databases only."""
+    if not settings.DEMO_DATA_ALLOWED:
+        raise ImproperlyConfigured("Demo shortcuts are off for this database (DEMO_DATA_ALLOWED).")
+    tender = Tender.objects.get(pk=tender_id, state=TenderState.PUBLICITY)
+    _shift_publicity_into_the_past(tender)
+
+
+def _supplier_user(world: _World, contract: Contract) -> User:
+    username = next(name for name, vendor in world.vendors.items() if vendor.pk == contract.supplier_id)
+    return world.users[username]
+
+
+def _carry_out(world: _World, item: DemoTender, contract: Contract, end: str) -> None:
+    """Take a new contract to `end`:
+    - pending: the buyer rearranges the milestones and signs; the supplier has yet to sign;
+    - active: both sign, the buyer records the first milestone as met;
+    - completed: both sign, every milestone met;
+    - terminated: active with the first milestone met, then terminated with `termination_reason`."""
+    buyer = world.users[item.buyer]
+    if end == ContractState.PENDING:
+        today = timezone.localdate()
+        services.contract_milestones_set(
+            actor=buyer,
+            contract=contract,
+            milestones=[
+                services.ContractMilestoneSpec(title=title, share_bp=share, due_on=today + timedelta(days=days))
+                for title, share, days in REARRANGED_MILESTONES
+            ],
+        )
+        services.contract_sign(actor=buyer, contract=contract)
+        return
+    services.contract_sign(actor=buyer, contract=contract)
+    services.contract_sign(actor=_supplier_user(world, contract), contract=contract)
+    milestones = list(contract.milestones.order_by("position").values_list("pk", flat=True))
+    for milestone_id in milestones if end == ContractState.COMPLETED else milestones[:1]:
+        services.contract_milestone_meet(actor=buyer, contract=contract, milestone_id=milestone_id)
+    if end == ContractState.TERMINATED:
+        services.contract_terminate(actor=buyer, contract=contract, reason=item.termination_reason)

@@ -14,7 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import services
-from marketplace.models import CatalogueEntry, Clarification, Lot, Openness, TenderDocument, VolumeUnit
+from marketplace.models import (
+    FULL_MARKS,
+    Bid,
+    CatalogueEntry,
+    Challenge,
+    Clarification,
+    Lot,
+    Openness,
+    Score,
+    TenderDocument,
+    VolumeUnit,
+)
 from marketplace.models.tenders import AcceptanceQualityLimit
 from marketplace.procedures import PROCEDURES, EvaluationMethod, Procedure, procedures_for
 from marketplace.selectors import TenderFilters
@@ -403,3 +414,279 @@ class BidForm(forms.Form):
             )
             for upload in self.cleaned_data["documents"]
         ]
+
+
+# Saved searches --------------------------------------------------------------------------------
+
+
+class SavedSearchForm(forms.Form):
+    """A search of the tender list to keep. Its filters carry the tender search's names (`q`,
+    `budget_min`…), so the search page's query string fills it in; the service checks the rest."""
+
+    name = forms.CharField(label=_("Name of the search"), max_length=100)
+    q = forms.CharField(label=_("Title, reference or buyer"), required=False, max_length=200)
+    region = forms.ChoiceField(
+        label=_("Region"), required=False, help_text=_("Includes its sub-regions."), widget=QuickSelect
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("All sectors")), *Sector.choices], widget=QuickSelect
+    )
+    modality = forms.ChoiceField(
+        label=_("Modality"), required=False, choices=[("", _("All modalities")), *Modality.choices], widget=QuickSelect
+    )
+    budget_min = HundredthsField(label=_("Budget from (yuan)"), required=False)
+    budget_max = HundredthsField(label=_("Budget up to (yuan)"), required=False)
+
+    # The service's names of the fields whose names differ here.
+    SERVICE_NAMES: dict[str, str | None] = {
+        "text": "q",
+        "budget_min_fen": "budget_min",
+        "budget_max_fen": "budget_max",
+    }
+    FILTERS = ("q", "region", "sector", "modality", "budget_min", "budget_max")
+
+    def __init__(self, *args: Any, region_choices: RegionChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "region").choices = [("", _("All regions")), *region_choices]
+
+    @classmethod
+    def initial_from(cls, query: Any) -> dict[str, Any]:
+        """The filters of a tender search's query string, named after the search if it has words."""
+        initial = {name: query.get(name) for name in cls.FILTERS if query.get(name)}
+        if initial.get("q"):
+            initial["name"] = initial["q"][:100]
+        return initial
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "text": data["q"],
+            "region_code": data["region"],
+            "sector": data["sector"],
+            "modality": data["modality"],
+            "budget_min_fen": data["budget_min"],
+            "budget_max_fen": data["budget_max"],
+        }
+
+
+# Publicity, challenges, award and contracts ----------------------------------------------------
+
+
+class PubliciseForm(forms.Form):
+    """How long the candidates stay in publicity; the service holds the limits (3 to 30 days)."""
+
+    days = forms.IntegerField(
+        label=_("Days of publicity"),
+        initial=3,
+        help_text=_("At least 3 days. Bidders may challenge the candidates until the window closes."),
+    )
+
+
+class ChallengeForm(forms.Form):
+    grounds = forms.CharField(
+        label=_("Grounds of the challenge"),
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The agency's answer is published with your grounds, without your organisation's name."),
+    )
+
+    def __init__(self, *args: Any, vendors: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _organisation_field(self, "vendor", _("Challenging as"), vendors)
+
+
+class ChallengeAnswerForm(forms.Form):
+    """The answer to one challenge; its prefix names the challenge, so that a page of pending
+    challenges shows each form's errors under its own challenge."""
+
+    UPHELD, REJECTED = "upheld", "rejected"
+
+    answer = forms.CharField(
+        label=_("Answer"),
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Published to everyone at once, without the challenger's name."),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        widget=forms.RadioSelect,
+        choices=[
+            (REJECTED, _("Rejected: the candidates stand")),
+            (UPHELD, _("Upheld: the committee evaluates the bids again")),
+        ],
+    )
+
+    @classmethod
+    def for_challenge(cls, challenge: Challenge, data: Any = None) -> ChallengeAnswerForm:
+        return cls(data, prefix=f"answer-{challenge.pk}")
+
+    @property
+    def upheld(self) -> bool:
+        return self.cleaned_data["outcome"] == self.UPHELD
+
+
+class ContractMilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    share = HundredthsField(label=_("Share of the contract value (%)"))
+    due_on = forms.DateField(
+        label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def spec(self) -> services.ContractMilestoneSpec:
+        data = self.cleaned_data
+        return services.ContractMilestoneSpec(title=data["title"], share_bp=data["share"], due_on=data["due_on"])
+
+
+ContractMilestoneFormSet = cast(
+    type[RowsFormSet],
+    forms.formset_factory(ContractMilestoneForm, formset=RowsFormSet, extra=0, max_num=MAX_ROWS, validate_max=True),
+)
+
+
+class ContractTerminateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the termination"),
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("It is published with the contract."),
+    )
+
+
+# --- scoring: the expert's score sheet ---------------------------------------------------------
+
+
+class ScoreField(HundredthsField):
+    """A score out of 100 with at most two decimals, typed as "85.5", cleaned to hundredths (8,550)."""
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        score = super().to_python(value)
+        if score is not None and score > FULL_MARKS:
+            raise forms.ValidationError(_("Scores are from 0 to 100 with at most two decimals."), code="range")
+        return score
+
+
+class ScoreRow:
+    """One bid's line of the sheet: its fields (None for a score the tender does not weigh)."""
+
+    def __init__(self, form: ScoreSheetForm, bid: Bid) -> None:
+        self.bid = bid
+        self.qualified = form[f"qualified_{bid.pk}"]
+        self.reason = form[f"reason_{bid.pk}"]
+        self.technical = form[f"technical_{bid.pk}"] if f"technical_{bid.pk}" in form.fields else None
+        self.business = form[f"business_{bid.pk}"] if f"business_{bid.pk}" in form.fields else None
+
+
+class ScoreSheetForm(forms.Form):
+    """One row per bid: qualified or not (a reason when not), and the technical and business scores
+    the tender weighs. "Save draft" keeps the rows touched so far (an untouched row stays blank);
+    "Submit (final)" needs every qualified bid scored."""
+
+    final = forms.BooleanField(required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        bids: list[Bid],
+        scores: dict[int, Score],
+        weighs_technical: bool,
+        weighs_business: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.bids = bids
+        for bid in bids:
+            score = scores.get(bid.pk)
+            bidder = bid.vendor.name
+            self.fields[f"qualified_{bid.pk}"] = forms.BooleanField(
+                label=_("Qualified"), required=False, initial=score.qualified if score else True
+            )
+            self.fields[f"reason_{bid.pk}"] = forms.CharField(
+                label=_("Reason for disqualification"),
+                required=False,
+                max_length=5_000,
+                widget=forms.Textarea(attrs={"rows": 2, "aria-label": _("Reason for disqualification: %s") % bidder}),
+                initial=score.disqualification_reason if score else "",
+            )
+            if weighs_technical:
+                self.fields[f"technical_{bid.pk}"] = ScoreField(
+                    label=_("Technical score"),
+                    required=False,
+                    initial=score.technical if score else None,
+                    widget=forms.TextInput(attrs={"size": 6, "aria-label": _("Technical score: %s") % bidder}),
+                )
+            if weighs_business:
+                self.fields[f"business_{bid.pk}"] = ScoreField(
+                    label=_("Business score"),
+                    required=False,
+                    initial=score.business if score else None,
+                    widget=forms.TextInput(attrs={"size": 6, "aria-label": _("Business score: %s") % bidder}),
+                )
+
+    def rows_by_lot(self) -> list[tuple[Lot, list[ScoreRow]]]:
+        lots: dict[int, tuple[Lot, list[ScoreRow]]] = {}
+        for bid in self.bids:
+            lots.setdefault(bid.lot_id, (bid.lot, []))[1].append(ScoreRow(self, bid))
+        return list(lots.values())
+
+    def _scored(self, bid: Bid) -> list[str]:
+        return [name for name in (f"technical_{bid.pk}", f"business_{bid.pk}") if name in self.fields]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for bid in self.bids:
+            reason = f"reason_{bid.pk}"
+            if not data.get(f"qualified_{bid.pk}"):
+                if not (data.get(reason) or "").strip() and reason not in self.errors:
+                    self.add_error(reason, _("Give the reason for disqualifying a bid."))
+            elif data.get("final"):
+                for name in self._scored(bid):
+                    if data.get(name) is None and name not in self.errors:
+                        self.add_error(name, _("Score every qualified bid before submitting."))
+        return data
+
+    def score_inputs(self) -> list[services.ScoreInput]:
+        data = self.cleaned_data
+        inputs = []
+        for bid in self.bids:
+            qualified = bool(data.get(f"qualified_{bid.pk}"))
+            values = {name.partition("_")[0]: data.get(name) for name in self._scored(bid)}
+            untouched = qualified and values and all(value is None for value in values.values())
+            if untouched and not data.get("final"):
+                continue
+            inputs.append(
+                services.ScoreInput(
+                    bid_id=bid.pk,
+                    qualified=qualified,
+                    technical=values.get("technical") or 0,
+                    business=values.get("business") or 0,
+                    reason=data.get(f"reason_{bid.pk}") or "",
+                )
+            )
+        return inputs
+
+
+# Evaluation committee --------------------------------------------------------------------------
+
+
+class CommitteeSizeForm(forms.Form):
+    """The agency's one choice: how many experts sit (the service checks odd and at least 5)."""
+
+    size = forms.IntegerField(
+        label=_("Number of members"),
+        initial=5,
+        min_value=1,
+        max_value=99,
+        help_text=_("An odd number, at least 5. The experts are drawn at random by the server."),
+    )
+
+
+class MemberDeclineForm(forms.Form):
+    declaration = forms.CharField(
+        label=_("Your conflict of interest"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Say how you are tied to the buyer or a bidder (employment, directorship, holding, a relative…). "
+            "The buyer's staff and auditors read it."
+        ),
+    )

@@ -3,7 +3,8 @@
 (portal.money.divide_half_up), so the same bids always give the same points.
 
 - price points = lowest qualified price / bid price × price weight;
-- technical (business) points = the members' mean technical (business) score × its weight;
+- technical (business) points = the mean technical (business) score × its weight, the mean taken
+  over the members who found the bid qualified (a member who disqualifies a bid does not score it);
 - total = the sum; qualified bids rank by total (highest first), then price (lowest first), then
   the time the bid was received.
 
@@ -84,10 +85,11 @@ def evaluate_lot(bids: Sequence[BidInput], weights: Weights) -> list[Outcome]:
     lowest = min((bid.price_fen for bid in qualified), default=0)
     scored = []
     for bid in qualified:
+        scorers = [j for j in bid.judgements if j.qualified]
         parts = (
             price_points(lowest_fen=lowest, price_fen=bid.price_fen, weight_bp=weights.price_bp),
-            criterion_points(scores=[j.technical for j in bid.judgements], weight_bp=weights.technical_bp),
-            criterion_points(scores=[j.business for j in bid.judgements], weight_bp=weights.business_bp),
+            criterion_points(scores=[j.technical for j in scorers], weight_bp=weights.technical_bp),
+            criterion_points(scores=[j.business for j in scorers], weight_bp=weights.business_bp),
         )
         scored.append((bid, parts))
     scored.sort(key=lambda pair: (-sum(pair[1]), pair[0].price_fen, pair[0].received_at, pair[0].bid_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from marketplace import services
 
@@ -15,3 +16,13 @@ def tenders_open_due_task() -> list[int]:
 @shared_task(acks_late=True)
 def tender_open_task(tender_id: int) -> None:
     services.tender_open(tender_id=tender_id)
+
+
+@shared_task(acks_late=True)
+def contracts_remind_unsigned_task() -> int:
+    return services.contracts_remind_unsigned()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def saved_searches_notify_task(tender_id: int) -> int:
+    return services.saved_searches_notify(tender_id=tender_id)

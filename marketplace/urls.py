@@ -1,7 +1,19 @@
 from django.urls import path
 
 from marketplace.feeds import TenderFeed
-from marketplace.views import bidding, buying, clarifications, public, wizard
+from marketplace.views import (
+    alerts,
+    awards,
+    bidding,
+    buying,
+    clarifications,
+    committee,
+    contracts,
+    evaluation,
+    public,
+    trail,
+    wizard,
+)
 
 app_name = "marketplace"
 
@@ -14,6 +26,11 @@ urlpatterns = [
     path("<int:pk>/opening/", public.tender_opening, name="tender-opening"),
     path("catalogue/", public.catalogue_list, name="catalogue-list"),
     path("catalogue/<int:pk>/", public.catalogue_detail, name="catalogue-detail"),
+    path("notices/", awards.notices, name="notices"),
+    path("<int:pk>/candidates/", awards.tender_candidates, name="tender-candidates"),
+    path("<int:pk>/award/", awards.tender_award_notice, name="tender-award"),
+    path("<int:pk>/challenges/", awards.tender_challenges, name="tender-challenges"),
+    path("contracts/<int:pk>/", contracts.contract_detail, name="contract-detail"),
     # Buyers' staff
     path("mine/", buying.buyer_tenders, name="buyer-tenders"),
     path("catalogue/new/", buying.catalogue_create, name="catalogue-create"),
@@ -26,6 +43,27 @@ urlpatterns = [
     path("<int:pk>/cancel/", buying.tender_cancel, name="tender-cancel"),
     path("<int:pk>/retender/", buying.tender_retender, name="tender-retender"),
     path("<int:pk>/clarifications/", clarifications.tender_clarifications, name="tender-clarifications"),
+    path("<int:pk>/committee/", committee.tender_committee, name="tender-committee"),
+    path("<int:pk>/committee/refill/", committee.committee_refill, name="committee-refill"),
+    path("<int:pk>/trail/", trail.tender_trail, name="tender-trail"),
+    path("<int:pk>/report/", evaluation.committee_report, name="committee-report"),
+    path("<int:pk>/publicise/", awards.tender_publicise, name="tender-publicise"),
+    path("challenges/<int:challenge_pk>/answer/", awards.challenge_answer, name="challenge-answer"),
+    path("<int:pk>/award/confirm/", awards.tender_award_confirm, name="tender-award-confirm"),
+    path("contracts/", contracts.my_contracts, name="contracts"),
+    path("contracts/<int:pk>/sign/", contracts.contract_sign, name="contract-sign"),
+    path("contracts/<int:pk>/milestones/", contracts.contract_milestones, name="contract-milestones"),
+    path(
+        "contracts/<int:pk>/milestones/<int:milestone_pk>/met/",
+        contracts.contract_milestone_meet,
+        name="contract-milestone-meet",
+    ),
+    path("contracts/<int:pk>/terminate/", contracts.contract_terminate, name="contract-terminate"),
+    # Experts
+    path("experts/invitations/", committee.expert_invitations, name="expert-invitations"),
+    path("seats/<int:member_pk>/accept/", committee.member_accept, name="member-accept"),
+    path("seats/<int:member_pk>/decline/", committee.member_decline, name="member-decline"),
+    path("<int:pk>/scores/", evaluation.score_sheet, name="score-sheet"),
     # Vendors' staff
     path("opportunities/", bidding.opportunities, name="opportunities"),
     path("bids/", bidding.my_bids, name="my-bids"),
@@ -33,4 +71,8 @@ urlpatterns = [
     path("bids/<int:bid_pk>/", bidding.bid_detail, name="bid-detail"),
     path("bids/<int:bid_pk>/withdraw/", bidding.bid_withdraw, name="bid-withdraw"),
     path("bids/<int:bid_pk>/confirm/", bidding.bid_confirm, name="bid-confirm"),
+    path("challenges/", awards.my_challenges, name="my-challenges"),
+    # Saved searches (any signed-in person; vendors' staff above all)
+    path("alerts/", alerts.saved_searches, name="saved-searches"),
+    path("alerts/<int:pk>/delete/", alerts.saved_search_delete, name="saved-search-delete"),
 ]

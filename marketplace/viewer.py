@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from portal.errors import PermissionDenied
 from portal.permissions import AnyUser
 from registry.models import Membership, Organisation
 from registry.roles import Role
+from registry.talent.models import Expert
 
 BUYER_ROLES = (Role.AGENCY_STAFF, Role.ENTERPRISE_BUYER)
 
@@ -27,15 +29,31 @@ class ExchangeRoles:
     # Agency staff: they also keep the catalogue.
     agency: bool = False
     vendor: bool = False
+    # In the expert pool (registry.talent): invited to committees.
+    expert: bool = False
+
+
+# Stands for "has an expert record" among the membership roles of exchange_roles' one query.
+_POOL_EXPERT = "talent:expert"
 
 
 def exchange_roles(user: AnyUser) -> ExchangeRoles:
     """Which of the exchange's own menus the user gets (one query)."""
     if not user.is_authenticated:
         return ExchangeRoles()
-    roles = set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True))
+    memberships = Membership.objects.filter(user=user).order_by().values_list("role")
+    expert = (
+        Expert.objects.filter(person__user=user)
+        .order_by()
+        .annotate(role=Value(_POOL_EXPERT, output_field=CharField()))
+        .values_list("role")
+    )
+    roles = {role for (role,) in memberships.union(expert)}
     return ExchangeRoles(
-        buyer=bool(roles & set(BUYER_ROLES)), agency=Role.AGENCY_STAFF in roles, vendor=Role.VENDOR_STAFF in roles
+        buyer=bool(roles & set(BUYER_ROLES)),
+        agency=Role.AGENCY_STAFF in roles,
+        vendor=Role.VENDOR_STAFF in roles,
+        expert=_POOL_EXPERT in roles,
     )
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.audit",
     "portal.idempotency",
+    "portal.notifications",
     "registry",
     "registry.talent",
     "registry.bases",
@@ -240,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "marketplace.tasks.tenders_open_due_task",
         "schedule": env_int("TENDER_SWEEP_SECONDS", 15),
     },
+    # Reminds both parties of contracts unsigned a week before their 30-day signing limit.
+    "contract-signing-reminders": {
+        "task": "marketplace.tasks.contracts_remind_unsigned_task",
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Idempotency ------------------------------------------------------------------------------
@@ -305,6 +311,10 @@ SPECTACULAR_SETTINGS = {
         "OpennessEnum": "marketplace.models.Openness",
         "VolumeUnitEnum": "marketplace.models.VolumeUnit",
         "AcceptanceQualityLimitEnum": "marketplace.models.tenders.AcceptanceQualityLimit",
+        "MemberStateEnum": "marketplace.models.MemberState",
+        "ChallengeStateEnum": "marketplace.models.ChallengeState",
+        "ContractStateEnum": "marketplace.models.ContractState",
+        "MilestoneStateEnum": "marketplace.models.MilestoneState",
     },
 }
 

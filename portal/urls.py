@@ -22,6 +22,7 @@ urlpatterns = [
     path("tenders/", include("marketplace.urls")),
     path("vouchers/", include("vouchers.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("notifications/", include("portal.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portal.api.urls")),
     path("api/ocds/", include("marketplace.ocds.urls")),

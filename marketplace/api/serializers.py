@@ -19,9 +19,16 @@ from marketplace import selectors
 from marketplace.models import (
     Bid,
     CatalogueEntry,
+    Challenge,
     Clarification,
+    CommitteeDraw,
+    CommitteeMember,
+    Contract,
+    ContractMilestone,
     Lot,
+    MemberState,
     Openness,
+    SavedSearch,
     Tender,
     TenderAmendment,
     TenderDocument,
@@ -32,6 +39,7 @@ from marketplace.models.tenders import AcceptanceQualityLimit
 from marketplace.procedures import EvaluationMethod, Procedure, rules_of
 from marketplace.services.tenders import FULL_BP
 from marketplace.states import TenderState
+from portal.api.fields import HundredthsField
 from registry.taxonomy import Modality, Sector
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -448,3 +456,422 @@ class BidSubmitSerializer(serializers.Serializer):
 
 class BidSubmitMultipartSerializer(BidSubmitSerializer):
     documents = serializers.ListField(child=serializers.FileField(), help_text="technical proposal files")  # type: ignore[assignment]
+
+
+# --- saved searches --------------------------------------------------------------------------
+
+
+class SavedSearchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedSearch
+        fields = [
+            "id",
+            "name",
+            "text",
+            "region",
+            "sector",
+            "modality",
+            "budget_min_fen",
+            "budget_max_fen",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SavedSearchCreateSerializer(serializers.Serializer):
+    """The tender search's filters to keep under a name (the names of `GET /tenders/`, `q` as
+    `text`). Each new tender they find notifies you."""
+
+    name = serializers.CharField(max_length=100, help_text="your own name for the search, unique among yours")
+    text = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    region = serializers.CharField(
+        max_length=6, required=False, allow_blank=True, default="", help_text="GB/T 2260 code; includes sub-regions"
+    )
+    sector = serializers.ChoiceField(choices=Sector.choices, required=False, allow_blank=True, default="")
+    modality = serializers.ChoiceField(choices=Modality.choices, required=False, allow_blank=True, default="")
+    budget_min_fen = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    budget_max_fen = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+
+
+# --- scoring: the expert's score sheet and the committee report --------------------------------
+# Scores (out of 100) and points (out of 100) are decimal strings with two decimals ("85.50"), as
+# portal.api.fields.HundredthsField reads and writes them; prices stay integer fen.
+
+
+class ScoreSheetBidSerializer(serializers.ModelSerializer):
+    """A bid the committee judges: what the opening made public, and its documents' hashes."""
+
+    lot_number = serializers.IntegerField(source="lot.number", read_only=True)
+    bidder = serializers.IntegerField(source="vendor_id", read_only=True)
+    bidder_name = serializers.CharField(source="vendor.name", read_only=True)
+    documents = OpenedBidDocumentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Bid
+        fields = ["id", "lot", "lot_number", "bidder", "bidder_name", "price_fen", "received_at", "documents"]
+        read_only_fields = fields
+
+
+class ScoreSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(source="bid_id")
+    qualified = serializers.BooleanField()
+    reason = serializers.CharField(source="disqualification_reason")
+    technical = HundredthsField()
+    business = HundredthsField()
+
+
+class ScoreSheetSerializer(serializers.Serializer):
+    """The member's own sheet of the current round. `status`: new (never saved), draft or submitted;
+    `editable` false with `closed_reason` when the sheet cannot change now."""
+
+    tender = serializers.IntegerField(source="tender.pk")
+    round = serializers.IntegerField()
+    status = serializers.SerializerMethodField()
+    submitted_at = serializers.SerializerMethodField()
+    editable = serializers.BooleanField()
+    closed_reason = serializers.CharField()
+    submitted = serializers.IntegerField(help_text="members who have submitted in this round")
+    size = serializers.IntegerField(help_text="seats of the committee")
+    price_weight_bp = serializers.IntegerField(source="tender.price_weight_bp")
+    technical_weight_bp = serializers.IntegerField(source="tender.technical_weight_bp")
+    business_weight_bp = serializers.IntegerField(source="tender.business_weight_bp")
+    bids = ScoreSheetBidSerializer(many=True)
+    scores = serializers.SerializerMethodField()
+
+    def get_status(self, sheet: selectors.ExpertSheet) -> str:
+        if sheet.sheet is None:
+            return "new"
+        return "submitted" if sheet.final else "draft"
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_submitted_at(self, sheet: selectors.ExpertSheet) -> str | None:
+        if sheet.sheet is None or sheet.sheet.submitted_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(sheet.sheet.submitted_at)
+
+    @extend_schema_field(ScoreSerializer(many=True))
+    def get_scores(self, sheet: selectors.ExpertSheet) -> list[dict[str, Any]]:
+        return [dict(ScoreSerializer(sheet.scores[bid.pk]).data) for bid in sheet.bids if bid.pk in sheet.scores]
+
+
+class ScoreInputSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(help_text="bid id")
+    qualified = serializers.BooleanField()
+    technical = HundredthsField(required=False, default=0, help_text='0 to 100, at most two decimals, e.g. "85.50"')
+    business = HundredthsField(required=False, default=0, help_text="0 to 100, at most two decimals")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5_000, help_text="required when not qualified"
+    )
+
+
+class ScoreSheetSaveSerializer(serializers.Serializer):
+    scores = ScoreInputSerializer(many=True, max_length=1_000)  # type: ignore[call-arg]
+    submit = serializers.BooleanField(default=False, help_text="true makes the sheet final (every bid judged)")
+
+
+class ReportScoreSerializer(serializers.Serializer):
+    member = serializers.IntegerField(source="sheet.member_id")
+    qualified = serializers.BooleanField()
+    reason = serializers.CharField(source="disqualification_reason")
+    technical = HundredthsField()
+    business = HundredthsField()
+
+
+class ReportRowSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(source="result.bid_id")
+    bidder = serializers.IntegerField(source="result.bid.vendor_id")
+    bidder_name = serializers.CharField(source="result.bid.vendor.name")
+    price_fen = serializers.IntegerField(source="result.bid.price_fen")
+    qualified = serializers.BooleanField(source="result.qualified")
+    disqualification_reasons = serializers.ListField(child=serializers.CharField(), source="reasons")
+    rank = serializers.IntegerField(source="result.rank", allow_null=True)
+    price_points = HundredthsField(source="result.price_points")
+    technical_points = HundredthsField(source="result.technical_points")
+    business_points = HundredthsField(source="result.business_points")
+    total_points = HundredthsField(source="result.total_points")
+    scores = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReportScoreSerializer(many=True))
+    def get_scores(self, row: selectors.ReportRow) -> list[dict[str, Any]]:
+        return [dict(ReportScoreSerializer(score).data) for score in row.scores if score is not None]
+
+
+class ReportLotSerializer(serializers.Serializer):
+    lot = serializers.IntegerField(source="lot.pk")
+    lot_number = serializers.IntegerField(source="lot.number")
+    title = serializers.CharField(source="lot.title")
+    qualified = serializers.IntegerField(help_text="qualified bids")
+    needed = serializers.IntegerField(help_text="qualified bids the procedure requires")
+    unsuccessful = serializers.BooleanField()
+    results = ReportRowSerializer(many=True, source="rows")
+
+
+class ReportMemberSerializer(serializers.Serializer):
+    member = serializers.IntegerField(source="member_id")
+    name = serializers.CharField(source="member.expert.person.name")
+    submitted_at = serializers.DateTimeField()
+
+
+class CommitteeReportSerializer(serializers.Serializer):
+    tender = serializers.IntegerField(source="tender.pk")
+    round = serializers.IntegerField()
+    rounds = serializers.ListField(child=serializers.IntegerField(), help_text="concluded rounds")
+    evaluation_method = serializers.CharField(source="tender.evaluation_method")
+    price_weight_bp = serializers.IntegerField(source="tender.price_weight_bp")
+    technical_weight_bp = serializers.IntegerField(source="tender.technical_weight_bp")
+    business_weight_bp = serializers.IntegerField(source="tender.business_weight_bp")
+    members = ReportMemberSerializer(many=True, source="sheets")
+    lots = ReportLotSerializer(many=True)
+
+
+class CommitteeReportQuerySerializer(serializers.Serializer):
+    round = serializers.IntegerField(required=False, min_value=1, max_value=32_767, help_text="default: the latest")
+
+
+# --- publicity, challenges, award and contracts ----------------------------------------------
+
+
+class PubliciseSerializer(serializers.Serializer):
+    days = serializers.IntegerField(required=False, default=3, help_text="days of publicity, 3 to 30")
+
+
+class CandidateSerializer(serializers.Serializer):
+    """A candidate of the notice: the committee's total, never an expert's own scores."""
+
+    lot = serializers.IntegerField(source="lot_id", help_text="lot id")
+    lot_number = serializers.IntegerField()
+    lot_title = serializers.CharField()
+    rank = serializers.IntegerField()
+    bid = serializers.IntegerField(source="bid_id")
+    bidder = serializers.IntegerField(source="vendor_id", help_text="organisation id")
+    bidder_name = serializers.CharField(source="bidder")
+    price_fen = serializers.IntegerField()
+    total_points = serializers.IntegerField(help_text="out of 10,000 (100.00)")
+
+
+class CandidateNoticeSerializer(serializers.Serializer):
+    tender = serializers.IntegerField()
+    reference = serializers.CharField()
+    state = serializers.ChoiceField(choices=TenderState.choices)
+    evaluation_round = serializers.IntegerField()
+    publicity_started_at = serializers.DateTimeField(allow_null=True)
+    publicity_ends_at = serializers.DateTimeField(allow_null=True, help_text="challenges are taken until then")
+    paused = serializers.BooleanField(help_text="a challenge awaits its answer: no award until it is answered")
+    candidates = CandidateSerializer(many=True)
+
+
+class ChallengeSerializer(serializers.ModelSerializer):
+    """A challenge. `challenger` is the challenging organisation's name for the buyer's staff and
+    the challenger itself, null for everyone else (answers are published without it)."""
+
+    challenger = serializers.SerializerMethodField()
+    own = serializers.BooleanField(read_only=True, help_text="lodged by one of your organisations")
+
+    class Meta:
+        model = Challenge
+        fields = [
+            "id",
+            "tender",
+            "round",
+            "grounds",
+            "submitted_at",
+            "state",
+            "answer",
+            "answered_at",
+            "challenger",
+            "own",
+        ]
+        read_only_fields = fields
+
+    def get_challenger(self, challenge: Challenge) -> str | None:
+        return getattr(challenge, "challenger_name", "") or None
+
+
+class ChallengeSubmitSerializer(serializers.Serializer):
+    vendor = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="your organisation's id; optional if you have one"
+    )
+    grounds = serializers.CharField(max_length=5_000)
+
+
+class ChallengeAnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=5_000, help_text="published without the challenger's name")
+    upheld = serializers.BooleanField(help_text="true: the committee evaluates the bids again")
+
+
+class PartySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ContractMilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContractMilestone
+        fields = ["id", "position", "title", "share_bp", "amount_fen", "due_on", "state", "met_at"]
+        read_only_fields = fields
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    """A contract's public summary; `allowed_actions` says what you may do as a party."""
+
+    tender_reference = serializers.CharField(source="tender.reference", read_only=True)
+    lot = serializers.IntegerField(source="award.lot.number", read_only=True, help_text="lot number")
+    buyer = PartySerializer(read_only=True)
+    supplier = PartySerializer(read_only=True)
+    milestones = ContractMilestoneSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField(help_text="sign, milestones, meet, terminate")
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "reference",
+            "tender",
+            "tender_reference",
+            "lot",
+            "title",
+            "buyer",
+            "supplier",
+            "value_fen",
+            "currency",
+            "state",
+            "sign_by",
+            "buyer_signed_at",
+            "supplier_signed_at",
+            "signed_at",
+            "completed_at",
+            "terminated_at",
+            "termination_reason",
+            "milestones",
+            "allowed_actions",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, contract: Contract) -> list[str]:
+        parties = self.context.get("parties")
+        if parties is None:
+            return []
+        return selectors.contract_actions(contract=contract, side=parties.side(contract))
+
+
+class ContractFilterSerializer(serializers.Serializer):
+    scope = serializers.ChoiceField(
+        choices=["mine", "public"], required=False, default="mine", help_text="mine: as a party; public: every one"
+    )
+
+
+class ContractMilestoneInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    share = HundredthsField(help_text='a percentage with at most two decimals, "33.33"')
+    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ContractMilestonesSerializer(serializers.Serializer):
+    milestones = serializers.ListField(
+        child=ContractMilestoneInputSerializer(), max_length=50, help_text="shares above zero adding up to exactly 100"
+    )
+
+
+class ContractTerminateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5_000, help_text="published with the contract")
+
+
+# --- evaluation committee: the draw and the experts' seats ----------------------------------
+
+
+class CommitteeMemberSerializer(serializers.ModelSerializer):
+    expert = serializers.IntegerField(source="expert_id")
+    name = serializers.CharField(source="expert.person.name")
+    round = serializers.IntegerField(source="draw.round", help_text="the draw that chose the expert")
+
+    class Meta:
+        model = CommitteeMember
+        fields = ["id", "expert", "name", "state", "round", "declaration", "responded_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance: CommitteeMember) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("auditor", False):
+            data.pop("declaration")  # a declined expert's declared ties: for the buyer and auditors only
+        return data
+
+
+class CommitteeDrawSerializer(serializers.ModelSerializer):
+    candidates = serializers.ListField(child=serializers.IntegerField(), help_text="eligible expert ids, ascending")
+    drawn = serializers.ListField(child=serializers.IntegerField(), help_text="expert ids drawn, in draw order")
+
+    class Meta:
+        model = CommitteeDraw
+        fields = ["round", "seed", "candidates", "seats", "drawn", "digest", "drawn_at"]
+        read_only_fields = fields
+
+
+class CommitteeSerializer(serializers.Serializer):
+    """The committee, its members and every draw: replay a draw with `marketplace.committee_draw.draw(seed,
+    candidates, seats, round)`; `digest` is also kept in the audit log."""
+
+    tender = serializers.IntegerField(source="tender_id")
+    size = serializers.IntegerField()
+    formed_at = serializers.DateTimeField()
+    open_seats = serializers.SerializerMethodField(help_text="declined seats not yet refilled")
+    members = serializers.SerializerMethodField()
+    draws = serializers.SerializerMethodField()
+
+    def get_open_seats(self, committee: Any) -> int:
+        return selectors.committee_open_seats(committee=committee)
+
+    @extend_schema_field(CommitteeMemberSerializer(many=True))
+    def get_members(self, committee: Any) -> list[dict[str, Any]]:
+        members = selectors.committee_members_of(committee=committee)
+        return CommitteeMemberSerializer(members, many=True, context=self.context).data  # type: ignore[return-value]
+
+    @extend_schema_field(CommitteeDrawSerializer(many=True))
+    def get_draws(self, committee: Any) -> list[dict[str, Any]]:
+        return CommitteeDrawSerializer(selectors.committee_draws_of(committee=committee), many=True).data  # type: ignore[return-value]
+
+
+class CommitteeFormSerializer(serializers.Serializer):
+    size = serializers.IntegerField(help_text="odd, at least 5", min_value=-32_768, max_value=32_767)
+
+
+class CommitteeSeatSerializer(serializers.ModelSerializer):
+    """One of your seats: the tender, its buyer and its bidders, so you can judge your conflicts."""
+
+    tender = serializers.IntegerField(source="committee.tender_id")
+    reference = serializers.CharField(source="committee.tender.reference")
+    title = serializers.CharField(source="committee.tender.title")
+    tender_state = serializers.CharField(source="committee.tender.state")
+    buyer = serializers.CharField(source="committee.tender.buyer.name")
+    bidders = serializers.SerializerMethodField()
+    round = serializers.IntegerField(source="draw.round")
+    state = serializers.ChoiceField(choices=MemberState.choices, read_only=True)
+
+    class Meta:
+        model = CommitteeMember
+        fields = [
+            "id",
+            "tender",
+            "reference",
+            "title",
+            "tender_state",
+            "buyer",
+            "bidders",
+            "state",
+            "round",
+            "declaration",
+            "responded_at",
+        ]
+        read_only_fields = fields
+
+    def get_bidders(self, seat: CommitteeMember) -> list[str]:
+        bidders = self.context.get("bidders")
+        if bidders is None:
+            bidders = selectors.bidders_of(tender_ids=[seat.committee.tender_id])
+        return list(bidders.get(seat.committee.tender_id, []))
+
+
+class SeatDeclineSerializer(serializers.Serializer):
+    declaration = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=10_000, help_text="the conflict of interest you declare"
+    )

@@ -22,9 +22,19 @@ from rest_framework.response import Response
 
 from marketplace import selectors, services
 from marketplace.api import serializers
-from marketplace.models import Bid, CatalogueEntry, Clarification, Tender
+from marketplace.models import (
+    Bid,
+    CatalogueEntry,
+    Challenge,
+    Clarification,
+    CommitteeMember,
+    Contract,
+    SavedSearch,
+    Tender,
+)
+from marketplace.states import TenderState
 from portal.api.parsers import LimitedJSONParser
-from portal.errors import Conflict
+from portal.errors import Conflict, PermissionDenied
 from portal.idempotency.decorators import idempotent
 from portal.permissions import AnyUser, signed_in
 from registry.api.parsing import body_organisation, int_param, region_param
@@ -386,3 +396,385 @@ class BidViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         """The price and documents the bidder sealed, decrypted for the bidder's own staff only."""
         content = selectors.bid_sealed_content_for_bidder(user=request.user, bid=self.get_object())
         return Response(serializers.SealedContentSerializer(content).data)
+
+
+class SavedSearchViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your saved searches of the tenders (at most 20): each new tender one finds notifies you in
+    the portal and by e-mail. Nobody sees anyone else's."""
+
+    serializer_class = serializers.SavedSearchSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends: list[type] = []
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[SavedSearch]:
+        return selectors.saved_searches_of(user=self.request.user)
+
+    @extend_schema(request=serializers.SavedSearchCreateSerializer, responses={201: serializers.SavedSearchSerializer})
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = parse(serializers.SavedSearchCreateSerializer, request.data)
+        search = services.saved_search_create(
+            actor=signed_in(request.user),
+            name=data["name"],
+            text=data["text"],
+            region_code=data["region"],
+            sector=data["sector"],
+            modality=data["modality"],
+            budget_min_fen=data["budget_min_fen"],
+            budget_max_fen=data["budget_max_fen"],
+        )
+        return Response(self.get_serializer(search).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.saved_search_delete(actor=signed_in(request.user), saved_search_id=int(self.kwargs["pk"]))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- scoring: the expert's score sheet and the committee report --------------------------------
+
+TENDER_PK = OpenApiParameter("tender_pk", int, OpenApiParameter.PATH, description="tender id")
+
+
+@extend_schema(parameters=[TENDER_PK])
+class TenderEvaluationViewSet(viewsets.GenericViewSet):
+    """The scoring of a tender by its evaluation committee.
+
+    `score-sheet/`: a committee member's own sheet for the current round (404 for anyone else; 409
+    while the invitation is unanswered). Scores are hidden from the other members and the buyer
+    until every member has submitted. `committee-report/`: every member's scores and the results
+    of a concluded round, for the members, the buyer's staff, operators and regulators whose scope
+    covers the tender (404 for anyone else; 409 for them while the round is under way)."""
+
+    permission_classes = [IsAuthenticated]
+    filter_backends: list[type] = []
+    pagination_class = None
+    serializer_class = serializers.ScoreSheetSerializer
+
+    def _tender(self) -> Tender:
+        return selectors.tender_detail(user=self.request.user, pk=self.kwargs["tender_pk"])
+
+    def _sheet(self, tender: Tender) -> Response:
+        sheet = selectors.score_sheet_for(user=self.request.user, tender=tender)
+        return Response(serializers.ScoreSheetSerializer(sheet).data)
+
+    @extend_schema(responses=serializers.ScoreSheetSerializer)
+    @action(detail=False, methods=["get"], url_path="score-sheet")
+    def score_sheet(self, request: Request, tender_pk: str | None = None) -> Response:
+        """Your sheet for the current round and the bids to judge."""
+        return self._sheet(self._tender())
+
+    @extend_schema(request=serializers.ScoreSheetSaveSerializer, responses=serializers.ScoreSheetSerializer)
+    @score_sheet.mapping.put
+    def score_sheet_save(self, request: Request, tender_pk: str | None = None) -> Response:
+        """Save your judgements of the bids (a draft), or submit them (`submit`: final, every bid
+        judged). Each save replaces the draft's scores with those sent."""
+        tender = self._tender()
+        selectors.score_sheet_for(user=request.user, tender=tender)  # 404 before any 400
+        data = parse(serializers.ScoreSheetSaveSerializer, request.data)
+        services.score_sheet_save(
+            actor=signed_in(request.user),
+            tender=tender,
+            scores=[
+                services.ScoreInput(
+                    bid_id=item["bid"],
+                    qualified=item["qualified"],
+                    technical=item["technical"],
+                    business=item["business"],
+                    reason=item["reason"],
+                )
+                for item in data["scores"]
+            ],
+            submit=data["submit"],
+        )
+        return self._sheet(tender)
+
+    @extend_schema(
+        parameters=[serializers.CommitteeReportQuerySerializer], responses=serializers.CommitteeReportSerializer
+    )
+    @action(detail=False, methods=["get"], url_path="committee-report")
+    def committee_report(self, request: Request, tender_pk: str | None = None) -> Response:
+        """The results of a concluded round (the latest by default) and every member's scores."""
+        tender = self._tender()
+        params = parse(serializers.CommitteeReportQuerySerializer, request.query_params)
+        report = selectors.committee_report(user=request.user, tender=tender, round=params.get("round"))
+        return Response(serializers.CommitteeReportSerializer(report).data)
+
+
+# --- publicity, challenges, award and contracts ----------------------------------------------
+
+
+@extend_schema(parameters=[TENDER_PK])
+class TenderAwardViewSet(viewsets.GenericViewSet):
+    """After the evaluation: the candidates' publicity (公示), challenges (质疑) and the award.
+
+    The buyer's staff publish the candidates (`publicise/`), answer challenges and award
+    (`award/`) once the window is over and no challenge is pending. The candidate notice is public
+    from the publicity on; a bidder (bid opened) challenges while the window is open. Answered
+    challenges are public without the challenger's name."""
+
+    filter_backends: list[type] = []
+    pagination_class = None
+    serializer_class = serializers.CandidateNoticeSerializer
+
+    def _tender(self) -> Tender:
+        return selectors.tender_detail(user=self.request.user, pk=self.kwargs["tender_pk"])
+
+    def _notice(self, tender: Tender) -> Response:
+        notice = {
+            "tender": tender.pk,
+            "reference": tender.reference,
+            "state": tender.state,
+            "evaluation_round": tender.evaluation_round,
+            "publicity_started_at": tender.publicity_started_at,
+            "publicity_ends_at": tender.publicity_ends_at,
+            "paused": tender.state == TenderState.PUBLICITY and selectors.tender_paused(tender=tender),
+            "candidates": selectors.candidates_of(tender=tender),
+        }
+        return Response(serializers.CandidateNoticeSerializer(notice).data)
+
+    @extend_schema(request=serializers.PubliciseSerializer, responses=serializers.CandidateNoticeSerializer)
+    @action(detail=False, methods=["post"])
+    def publicise(self, request: Request, tender_pk: str | None = None) -> Response:
+        """Publish the candidates of the concluded evaluation round for `days` days (3 to 30)."""
+        tender = self._tender()
+        data = parse(serializers.PubliciseSerializer, request.data)
+        tender = services.tender_publicise(actor=signed_in(request.user), tender=tender, days=data["days"])
+        return self._notice(tender)
+
+    @extend_schema(request=None, responses=serializers.CandidateNoticeSerializer)
+    @action(detail=False, methods=["get"])
+    def candidates(self, request: Request, tender_pk: str | None = None) -> Response:
+        """The candidate notice: per active lot the first three ranked bids (bidder, price, total
+        points); 409 before the candidates are published."""
+        tender = self._tender()
+        if tender.state not in selectors.CANDIDATE_NOTICE_STATES:
+            raise Conflict(_("The candidates of this tender have not been published."))
+        return self._notice(tender)
+
+    @extend_schema(request=None, responses=serializers.ChallengeSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def challenges(self, request: Request, tender_pk: str | None = None) -> Response:
+        """The challenges you may see: answered ones (everyone), your organisation's pending ones,
+        and every one with the challenger's name for the buyer's staff."""
+        rows = selectors.challenges_visible_to(user=request.user, tender=self._tender())
+        return Response(serializers.ChallengeSerializer(rows, many=True).data)
+
+    @extend_schema(request=serializers.ChallengeSubmitSerializer, responses={201: serializers.ChallengeSerializer})
+    @challenges.mapping.post
+    @idempotent
+    def challenge_submit(self, request: Request, tender_pk: str | None = None) -> Response:
+        """Challenge the candidates (a bidder's staff, while the window is open). The tender is
+        paused until the buyer answers."""
+        tender = self._tender()
+        data = parse(serializers.ChallengeSubmitSerializer, request.data)
+        actor = signed_in(request.user)
+        if data["vendor"] is not None:
+            vendor = body_organisation(request.user, data["vendor"], field="vendor")
+        else:
+            vendors = selectors.vendor_organisations_of(user=actor)
+            if not vendors:
+                raise PermissionDenied(_("Only a bidder of this tender can challenge its candidates."))
+            if len(vendors) > 1:
+                raise ValidationError({"vendor": [_("Choose the organisation you challenge for.")]})
+            vendor = vendors[0]
+        challenge = services.challenge_submit(actor=actor, tender=tender, vendor=vendor, grounds=data["grounds"])
+        row = selectors.challenges_visible_to(user=actor, tender=tender).get(pk=challenge.pk)
+        return Response(serializers.ChallengeSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: serializers.ContractSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def award(self, request: Request, tender_pk: str | None = None) -> Response:
+        """Award each active lot to its first candidate and open the contracts (409 while the
+        window runs or a challenge is pending)."""
+        actor = signed_in(request.user)
+        contracts = services.tender_award(actor=actor, tender=self._tender())
+        rows = selectors.contracts_visible_to(user=actor).filter(pk__in=[c.pk for c in contracts])
+        context = {**self.get_serializer_context(), "parties": selectors.contract_parties_of(user=actor)}
+        body = serializers.ContractSerializer(rows.prefetch_related("milestones"), many=True, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ChallengeViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One challenge (as `tenders/{id}/challenges/` shows it); the buyer's staff answer it."""
+
+    serializer_class = serializers.ChallengeSerializer
+    filter_backends: list[type] = []
+    lookup_value_regex = "[0-9]+"
+
+    def get_object(self) -> Challenge:
+        return selectors.challenge_for(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=serializers.ChallengeAnswerSerializer, responses=serializers.ChallengeSerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request: Request, pk: str | None = None) -> Response:
+        """Publish the answer: `upheld` sends the tender back to the committee for a new round."""
+        challenge = self.get_object()
+        data = parse(serializers.ChallengeAnswerSerializer, request.data)
+        services.challenge_answer(
+            actor=signed_in(request.user), challenge=challenge, answer=data["answer"], upheld=data["upheld"]
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[serializers.ContractFilterSerializer]))
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Contracts: public in their summary (`?scope=public` lists every one; the default lists your
+    organisations' contracts). Both parties sign; the buyer's staff set the payment milestones
+    before anyone signs, record milestones met and terminate with a reason."""
+
+    serializer_class = serializers.ContractSerializer
+    filter_backends: list[type] = []
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Contract]:
+        contracts = selectors.contracts_visible_to(user=self.request.user)
+        if self.action == "list":
+            params = parse(serializers.ContractFilterSerializer, self.request.query_params)
+            if params["scope"] != "public":
+                contracts = selectors.contracts_of(user=self.request.user)
+        return contracts.prefetch_related("milestones")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "parties": selectors.contract_parties_of(user=self.request.user)}
+
+    def get_object(self) -> Contract:
+        return selectors.contract_detail(user=self.request.user, pk=self.kwargs["pk"])
+
+    def _detail(self, contract: Contract) -> Response:
+        return Response(self.get_serializer(selectors.contract_detail(user=self.request.user, pk=contract.pk)).data)
+
+    @extend_schema(request=serializers.ContractMilestonesSerializer, responses=serializers.ContractSerializer)
+    @action(detail=True, methods=["put"])
+    def milestones(self, request: Request, pk: str | None = None) -> Response:
+        """Replace the payment milestones before either party signs."""
+        contract = self.get_object()
+        data = parse(serializers.ContractMilestonesSerializer, request.data)
+        services.contract_milestones_set(
+            actor=signed_in(request.user),
+            contract=contract,
+            milestones=[
+                services.ContractMilestoneSpec(title=m["title"], share_bp=m["share"], due_on=m["due_on"])
+                for m in data["milestones"]
+            ],
+        )
+        return self._detail(contract)
+
+    @extend_schema(request=None, responses=serializers.ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def sign(self, request: Request, pk: str | None = None) -> Response:
+        """Sign for your side; the second signature makes the contract active."""
+        return self._detail(services.contract_sign(actor=signed_in(request.user), contract=self.get_object()))
+
+    @extend_schema(
+        request=None,
+        responses=serializers.ContractSerializer,
+        parameters=[OpenApiParameter("milestone_pk", int, OpenApiParameter.PATH, description="milestone id")],
+    )
+    @action(detail=True, methods=["post"], url_path=r"milestones/(?P<milestone_pk>[0-9]+)/met")
+    def milestone_met(self, request: Request, pk: str | None = None, milestone_pk: str | None = None) -> Response:
+        """Record a milestone as met; the last one completes the contract."""
+        contract = self.get_object()
+        services.contract_milestone_meet(
+            actor=signed_in(request.user), contract=contract, milestone_id=int(self.kwargs["milestone_pk"])
+        )
+        return self._detail(contract)
+
+    @extend_schema(request=serializers.ContractTerminateSerializer, responses=serializers.ContractSerializer)
+    @action(detail=True, methods=["post"])
+    def terminate(self, request: Request, pk: str | None = None) -> Response:
+        """End a pending or active contract early, with the published reason."""
+        contract = self.get_object()
+        data = parse(serializers.ContractTerminateSerializer, request.data)
+        return self._detail(
+            services.contract_terminate(actor=signed_in(request.user), contract=contract, reason=data["reason"])
+        )
+
+
+# --- evaluation committee: the draw and the experts' seats ----------------------------------
+
+
+@extend_schema(parameters=[TENDER_PK])
+class TenderCommitteeViewSet(viewsets.GenericViewSet):
+    """The tender's evaluation committee (评标委员会).
+
+    POST (the buyer's staff, once the bids are opened): draw `size` experts (odd, at least 5) at
+    random from every eligible expert; the server chooses the seed. GET: the members and every
+    draw with its seed, candidates and digest, for the buyer's staff, operators, regulators whose
+    scope covers the tender and the committee's own members; 404 for anyone else, and when there
+    is no committee yet."""
+
+    permission_classes = [IsAuthenticated]
+    filter_backends: list[type] = []
+    pagination_class = None
+    serializer_class = serializers.CommitteeSerializer
+
+    def _tender(self) -> Tender:
+        return selectors.tender_detail(user=self.request.user, pk=self.kwargs["tender_pk"])
+
+    def _committee(self, tender: Tender, *, status_code: int = status.HTTP_200_OK) -> Response:
+        committee = selectors.committee_visible_to(user=self.request.user, tender=tender)
+        auditor = selectors.may_audit_tender(user=self.request.user, tender=tender)
+        body = serializers.CommitteeSerializer(committee, context={"auditor": auditor}).data
+        return Response(body, status=status_code)
+
+    @extend_schema(responses=serializers.CommitteeSerializer)
+    @action(detail=False, methods=["get"])
+    def committee(self, request: Request, tender_pk: str | None = None) -> Response:
+        return self._committee(self._tender())
+
+    @extend_schema(request=serializers.CommitteeFormSerializer, responses={201: serializers.CommitteeSerializer})
+    @committee.mapping.post
+    def committee_form(self, request: Request, tender_pk: str | None = None) -> Response:
+        """Form the committee: 409 when the tender is not under evaluation, already has one, or too
+        few eligible experts are free of conflict."""
+        tender = self._tender()
+        data = parse(serializers.CommitteeFormSerializer, request.data)
+        services.committee_form(actor=signed_in(request.user), tender=tender, size=data["size"])
+        return self._committee(tender, status_code=status.HTTP_201_CREATED)
+
+
+class CommitteeSeatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your seats on evaluation committees (experts of the pool). Accepting declares that you have
+    no conflict of interest with the buyer or any bidder listed; declining requires the declaration
+    of the conflict, and a replacement is drawn at random. Anyone else's seat is 404."""
+
+    serializer_class = serializers.CommitteeSeatSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends: list[type] = []
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[CommitteeMember]:
+        return selectors.seats_of(user=self.request.user)
+
+    def get_object(self) -> CommitteeMember:
+        return selectors.seat_of(user=self.request.user, pk=self.kwargs["pk"])
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        seats = list(page if page is not None else self.get_queryset())
+        bidders = selectors.bidders_of(tender_ids=[seat.committee.tender_id for seat in seats])
+        data = self.get_serializer(seats, many=True, context={**self.get_serializer_context(), "bidders": bidders}).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    @extend_schema(request=None, responses=serializers.CommitteeSeatSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """Accept the seat, declaring no conflict of interest with the buyer or any bidder."""
+        services.committee_member_accept(actor=signed_in(request.user), member=self.get_object())
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=serializers.SeatDeclineSerializer, responses=serializers.CommitteeSeatSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        """Decline the seat, declaring the conflict of interest; a replacement is drawn at random."""
+        seat = self.get_object()
+        data = parse(serializers.SeatDeclineSerializer, request.data)
+        services.committee_member_decline(actor=signed_in(request.user), member=seat, declaration=data["declaration"])
+        return Response(self.get_serializer(self.get_object()).data)

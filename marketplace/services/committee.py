@@ -32,7 +32,7 @@ from marketplace.models import (
 from marketplace.services._common import lock, require_buyer_staff, required_text, staff_of
 from marketplace.states import TenderState
 from portal.accounts.models import User
-from portal.audit.services import audit_record
+from portal.audit.services import audit_chains_lock, audit_record
 from portal.errors import Conflict, PermissionDenied
 from portal.notifications.services import notify
 from registry.models import Organisation
@@ -93,7 +93,8 @@ def _draw(*, committee: Committee, tender: Tender, seats: int, actor: User | Non
         drawn_by=actor,
         drawn_at=timezone.now(),
     )
-    members = [CommitteeMember.objects.create(committee=committee, expert_id=pk, draw=record) for pk in drawn]
+    for pk in drawn:
+        CommitteeMember.objects.create(committee=committee, expert_id=pk, draw=record)
     audit_record(
         actor=actor,
         action="committee.draw",
@@ -101,13 +102,9 @@ def _draw(*, committee: Committee, tender: Tender, seats: int, actor: User | Non
         before={},
         after={"round": round_number, "seats": seats, "candidates": len(candidates), "drawn": drawn, "digest": digest},
     )
+    invited = User.objects.filter(person__expert__pk__in=drawn)  # every candidate has an account
     notify(
-        users=[
-            member.expert.person.user
-            for member in CommitteeMember.objects.filter(pk__in=[m.pk for m in members]).select_related(
-                "expert__person__user"
-            )
-        ],
+        users=list(invited),
         kind="committee.invited",
         params={"reference": tender.reference, "title": tender.title},
         url=reverse("marketplace:expert-invitations"),
@@ -118,8 +115,8 @@ def _draw(*, committee: Committee, tender: Tender, seats: int, actor: User | Non
 
 def committee_form(*, actor: User, tender: Tender, size: int) -> Committee:
     """Form the committee of an opened tender: record a draw of `size` experts and invite them."""
-    _check_size(size)
     require_buyer_staff(actor=actor, buyer=tender.buyer)
+    _check_size(size)
     with transaction.atomic():
         tender = lock(Tender, tender.pk)
         if tender.state != TenderState.EVALUATION:
@@ -166,7 +163,8 @@ def committee_refill(*, actor: User | None, committee: Committee) -> CommitteeDr
                 kind="committee.short",
                 params={"reference": tender.reference},
                 url=reverse("marketplace:tender-committee", args=[tender.pk]),
-                key=f"committee.short:{committee.pk}:{committee.members.count()}",
+                # Once per declined seat left empty: asking again finds nobody and says nothing new.
+                key=f"committee.short:{committee.pk}:{committee.members.filter(state=MemberState.DECLINED).count()}",
             )
         else:
             notify(
@@ -212,7 +210,8 @@ def committee_member_accept(*, actor: User, member: CommitteeMember) -> Committe
                 kind="committee.complete",
                 params={"reference": tender.reference},
                 url=reverse("marketplace:tender-committee", args=[tender.pk]),
-                key=f"committee.complete:{committee.pk}:{tender.evaluation_round}",
+                # Complete again after a replacement: a new draw, a new notification.
+                key=f"committee.complete:{committee.pk}:{committee.draws.count()}",
             )
     return member
 
@@ -228,6 +227,8 @@ def committee_member_decline(*, actor: User, member: CommitteeMember, declaratio
         if ScoreSheet.objects.filter(member=member, submitted_at__isnull=False).exists():
             raise Conflict(_("You have submitted your scores; the seat can no longer be declined."))
         before = {"state": member.state}
+        committee = member.committee
+        audit_chains_lock([member, committee])  # the decline's row and the replacement draw's row
         ScoreSheet.objects.filter(member=member).delete()  # an unsubmitted draft goes with the seat
         member.state = MemberState.DECLINED
         member.declaration = declaration
@@ -240,5 +241,5 @@ def committee_member_decline(*, actor: User, member: CommitteeMember, declaratio
             before=before,
             after={"state": "declined", "declaration": declaration},
         )
-        committee_refill(actor=None, committee=member.committee)
+        committee_refill(actor=None, committee=committee)
     return member

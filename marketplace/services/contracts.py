@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.models import (
     Award,
+    Bid,
     BidResult,
     Challenge,
     ChallengeState,
@@ -34,7 +36,6 @@ from marketplace.models import (
 )
 from marketplace.ocds.publish import release_record
 from marketplace.services._common import lock, require_buyer_staff, require_vendor_staff, required_text, staff_of
-from marketplace.services.publicity import bidders_of
 from marketplace.services.tenders import FULL_BP, _transition
 from marketplace.states import TenderAction, TenderState
 from portal.accounts.models import User
@@ -42,11 +43,13 @@ from portal.audit.services import audit_chains_lock, audit_record, snapshot
 from portal.errors import Conflict, PermissionDenied
 from portal.money import split_by_shares
 from portal.notifications.services import notify
+from registry.models import Organisation
 from registry.roles import managing_role
 from registry.selectors import has_role
 
 SIGNING_PERIOD = timedelta(days=30)  # 政府采购法 art. 46: sign within 30 days of the award notice
 REMINDER_BEFORE = timedelta(days=7)
+MILESTONE_TITLE_MAX = 200
 CONTRACT_AUDIT_FIELDS = (
     "reference",
     "state",
@@ -100,7 +103,7 @@ def tender_award(*, actor: User, tender: Tender) -> list[Contract]:
                 lot=result.lot,
                 bid=bid,
                 supplier=bid.vendor,
-                value_fen=bid.price_fen,
+                value_fen=cast(int, bid.price_fen),  # an opened, ranked bid has its price
                 awarded_by=actor,
                 awarded_at=now,
             )
@@ -151,6 +154,7 @@ def tender_award(*, actor: User, tender: Tender) -> list[Contract]:
 
 
 def _notify_award(tender: Tender, contracts: list[Contract]) -> None:
+    bidders = Bid.objects.filter(tender=tender, opened_at__isnull=False)
     for contract in contracts:
         lot = contract.award.lot
         notify(
@@ -160,7 +164,10 @@ def _notify_award(tender: Tender, contracts: list[Contract]) -> None:
             url=_contract_url(contract),
             key=f"award.won:{contract.award.pk}",
         )
-        losers = [b for b in bidders_of(tender) if b.pk != contract.supplier_id and lot.bids.filter(vendor=b).exists()]
+        # Every other organisation whose bid on this lot was opened (not one that withdrew it).
+        losers = Organisation.objects.filter(
+            pk__in=bidders.filter(lot=lot).exclude(vendor=contract.supplier_id).values("vendor_id")
+        ).order_by("pk")
         notify(
             users=staff_of(*losers),
             kind="award.lost",
@@ -178,6 +185,16 @@ def _notify_award(tender: Tender, contracts: list[Contract]) -> None:
             url=_contract_url(contract),
             key=f"contract.to_sign:{contract.pk}",
         )
+    for lot in tender.lots.filter(state=LotState.UNSUCCESSFUL, bids__opened_at__isnull=False).distinct():
+        notify(
+            users=staff_of(
+                *Organisation.objects.filter(pk__in=bidders.filter(lot=lot).values("vendor_id")).order_by("pk")
+            ),
+            kind="lot.unsuccessful",
+            params={"lot": lot.number, "reference": tender.reference},
+            url=reverse("marketplace:tender-award", args=[tender.pk]),
+            key=f"lot.unsuccessful:{lot.pk}",
+        )
 
 
 def contract_milestones_set(
@@ -192,6 +209,8 @@ def contract_milestones_set(
         errors.append(_("The milestones' shares must each be above zero and add up to exactly 100 %."))
     if any(not m.title.strip() for m in milestones):
         errors.append(_("Give every milestone a title."))
+    elif any(len(m.title.strip()) > MILESTONE_TITLE_MAX for m in milestones):
+        errors.append(_("Keep each milestone's title under %(n)d characters.") % {"n": MILESTONE_TITLE_MAX})
     if errors:
         raise ValidationError({"milestones": errors})
     require_buyer_staff(actor=actor, buyer=contract.buyer)
@@ -240,6 +259,8 @@ def contract_sign(*, actor: User, contract: Contract) -> Contract:
     """Sign for the actor's side; the second signature makes the contract active."""
     side = _side(actor, contract)
     with transaction.atomic():
+        # The tender first (the fixed order), held for its release numbering (release_record).
+        lock(Tender, contract.tender_id)
         contract = lock(Contract, contract.pk)
         if contract.state != ContractState.PENDING:
             raise Conflict(_("Only a contract awaiting signature can be signed."))
@@ -278,6 +299,7 @@ def contract_milestone_meet(*, actor: User, contract: Contract, milestone_id: in
     the last one completes the contract."""
     require_buyer_staff(actor=actor, buyer=contract.buyer)
     with transaction.atomic():
+        lock(Tender, contract.tender_id)
         contract = lock(Contract, contract.pk)
         if contract.state != ContractState.ACTIVE:
             raise Conflict(_("Milestones are met only on an active contract."))
@@ -320,6 +342,7 @@ def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contr
     reason = required_text(reason, "reason", _("Give the reason for terminating the contract."))
     require_buyer_staff(actor=actor, buyer=contract.buyer)
     with transaction.atomic():
+        lock(Tender, contract.tender_id)
         contract = lock(Contract, contract.pk)
         if contract.state not in (ContractState.PENDING, ContractState.ACTIVE):
             raise Conflict(_("Only a pending or active contract can be terminated."))
@@ -349,9 +372,13 @@ def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contr
 def contracts_remind_unsigned() -> int:
     """Remind both parties of every contract still unsigned 7 days before its signing limit, once
     (the beat task; safe to run twice: the row is locked and marked)."""
+    now = timezone.now()
     due = list(
         Contract.objects.filter(
-            state=ContractState.PENDING, reminder_sent_at__isnull=True, sign_by__lte=timezone.now() + REMINDER_BEFORE
+            state=ContractState.PENDING,
+            reminder_sent_at__isnull=True,
+            sign_by__gt=now,
+            sign_by__lte=now + REMINDER_BEFORE,
         ).values_list("pk", flat=True)[:1000]
     )
     sent = 0

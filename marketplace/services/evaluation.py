@@ -37,7 +37,7 @@ from marketplace.services._common import MAX_TEXT, lock, staff_of
 from marketplace.services.tenders import _transition
 from marketplace.states import TenderAction, TenderState
 from portal.accounts.models import User
-from portal.audit.services import audit_record
+from portal.audit.services import audit_chains_lock, audit_record
 from portal.errors import Conflict, NotFound
 from portal.notifications.services import notify
 
@@ -56,6 +56,7 @@ def bids_under_evaluation(tender: Tender) -> list[Bid]:
     return list(
         Bid.objects.filter(tender=tender, state=BidState.VALID, lot__state=LotState.ACTIVE)
         .select_related("lot", "vendor")
+        .defer("sealed")
         .order_by("lot__number", "received_at", "pk")
     )
 
@@ -111,12 +112,16 @@ def score_sheet_save(*, actor: User, tender: Tender, scores: Sequence[ScoreInput
             raise Conflict(_("Scoring starts when every seat of the committee is accepted."))
         if BidResult.objects.filter(tender=tender, round=tender.evaluation_round).exists():
             raise Conflict(_("This evaluation round is concluded."))
-        _check_scores(tender, scores, complete=submit)
-        sheet, _created = ScoreSheet.objects.select_for_update(of=("self",)).get_or_create(
-            member=member, round=tender.evaluation_round, defaults={"tender": tender}
+        sheet = (
+            ScoreSheet.objects.select_for_update(of=("self",))
+            .filter(member=member, round=tender.evaluation_round)
+            .first()
         )
-        if sheet.submitted_at is not None:
+        if sheet is not None and sheet.submitted_at is not None:
             raise Conflict(_("Your scores for this round are submitted and can no longer change."))
+        _check_scores(tender, scores, complete=submit)
+        if sheet is None:
+            sheet = ScoreSheet.objects.create(member=member, tender=tender, round=tender.evaluation_round)
         sheet.scores.all().delete()
         Score.objects.bulk_create(
             Score(
@@ -132,6 +137,8 @@ def score_sheet_save(*, actor: User, tender: Tender, scores: Sequence[ScoreInput
         if submit:
             sheet.submitted_at = timezone.now()
             sheet.save(update_fields=["submitted_at", "updated_at"])
+            # The last sheet also audits the tender (_conclude): take both chains in a fixed order.
+            audit_chains_lock([sheet, tender])
             audit_record(
                 actor=actor,
                 action="score_sheet.submit",

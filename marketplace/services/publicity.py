@@ -31,7 +31,7 @@ from marketplace.services._common import lock, require_buyer_staff, require_vend
 from marketplace.services.tenders import _transition
 from marketplace.states import TenderAction, TenderState
 from portal.accounts.models import User
-from portal.audit.services import audit_record
+from portal.audit.services import audit_chains_lock, audit_record
 from portal.errors import Conflict, PermissionDenied
 from portal.notifications.services import notify
 from registry.models import Organisation
@@ -96,6 +96,7 @@ def challenge_submit(*, actor: User, tender: Tender, vendor: Organisation, groun
         now = timezone.now()
         if tender.state != TenderState.PUBLICITY or tender.publicity_ends_at is None or now >= tender.publicity_ends_at:
             raise Conflict(_("Challenges are taken only while the candidates are in publicity."))
+        paused = Challenge.objects.filter(tender=tender, state=ChallengeState.PENDING).exists()
         challenge = Challenge.objects.create(
             tender=tender,
             vendor=vendor,
@@ -104,6 +105,7 @@ def challenge_submit(*, actor: User, tender: Tender, vendor: Organisation, groun
             grounds=grounds,
             submitted_at=now,
         )
+        audit_chains_lock([tender, challenge])  # two audit chains: taken in a fixed order
         audit_record(
             actor=actor,
             action="challenge.submit",
@@ -111,7 +113,8 @@ def challenge_submit(*, actor: User, tender: Tender, vendor: Organisation, groun
             before={},
             after={"tender": tender.pk, "vendor": vendor.pk, "round": challenge.round, "grounds": grounds},
         )
-        audit_record(actor=actor, action="tender.pause", obj=tender, before={}, after={"challenge": challenge.pk})
+        if not paused:
+            audit_record(actor=actor, action="tender.pause", obj=tender, before={}, after={"challenge": challenge.pk})
         notify(
             users=staff_of(tender.buyer),
             kind="challenge.submitted",
@@ -131,6 +134,7 @@ def challenge_answer(*, actor: User, challenge: Challenge, answer: str, upheld: 
         challenge = lock(Challenge, challenge.pk)
         if challenge.state != ChallengeState.PENDING:
             raise Conflict(_("This challenge has already been answered."))
+        audit_chains_lock([tender, challenge])
         challenge.state = ChallengeState.UPHELD if upheld else ChallengeState.REJECTED
         challenge.answer = answer
         challenge.answered_by = actor
@@ -145,12 +149,15 @@ def challenge_answer(*, actor: User, challenge: Challenge, answer: str, upheld: 
         )
         if upheld and tender.state == TenderState.PUBLICITY and challenge.round == tender.evaluation_round:
             _reevaluate(actor=actor, tender=tender)
-        elif not Challenge.objects.filter(tender=tender, state=ChallengeState.PENDING).exists():
+        elif (
+            tender.state == TenderState.PUBLICITY
+            and not Challenge.objects.filter(tender=tender, state=ChallengeState.PENDING).exists()
+        ):
             audit_record(actor=actor, action="tender.resume", obj=tender, before={}, after={"challenge": challenge.pk})
         notify(
             users=staff_of(challenge.vendor),
-            kind="challenge.answered",
-            params={"reference": tender.reference, "outcome": str(challenge.get_state_display())},
+            kind="challenge.upheld" if upheld else "challenge.rejected",
+            params={"reference": tender.reference},
             url=reverse("marketplace:tender-challenges", args=[tender.pk]),
             key=f"challenge.answered:{challenge.pk}",
         )

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace import listing_cache
+from marketplace import listing_cache, tasks
 from marketplace.models import CatalogueEntry, Lot, Tender, TenderAmendment, TenderDocument, TenderMilestone
 from marketplace.ocds.publish import release_record
 from marketplace.procedures import AMENDMENT_NOTICE, EvaluationMethod, Procedure, procedures_for, rules_of
@@ -48,6 +49,8 @@ TENDER_AUDIT_FIELDS = (
     "state",
     "documents_version",
     "cancellation_reason",
+    "evaluation_round",
+    "publicity_ends_at",
 )
 # The buyer's members see and manage the tender before it is published (drafts are private).
 BUYER_PERMS = ("marketplace.view_tender", "marketplace.change_tender")
@@ -340,6 +343,7 @@ def tender_publish(*, actor: User, tender: Tender) -> Tender:
             action=TenderAction.PUBLISH,
             tags=["planning", "tender"] if tender.catalogue_entry_id else ["tender"],
         )
+        transaction.on_commit(partial(tasks.saved_searches_notify_task.delay, tender.pk))
     return tender
 
 

@@ -1,5 +1,5 @@
 """Template helpers of the exchange. `{% exchange_roles as roles %}`: which of its menus the signed-in
-user gets (roles.buyer, roles.vendor); `{{ share_bp|percent }}`: basis points as a percentage."""
+user gets (roles.buyer, roles.vendor, roles.expert); `{{ share_bp|percent }}`: basis points as a percentage."""
 
 from typing import Any
 

@@ -10,9 +10,10 @@ from marketplace import listing_cache, selectors
 from marketplace.forms import CatalogueFilterForm, TenderFilterForm
 from marketplace.models import CatalogueEntry, Tender
 from marketplace.paging import CappedPaginator
+from marketplace.states import TenderState
 from marketplace.viewer import buys_for, tender_actions
 from marketplace.views._common import PAGE_SIZE, TENDER_LIST_FIELDS, query_without_page
-from portal.permissions import visible_or_404
+from portal.permissions import is_operator, visible_or_404
 from registry.selectors import regions_for_choice
 
 
@@ -49,6 +50,9 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
             answered_at__isnull=False
         ),
         "retender": tender.retenders.first(),
+        # The "After the opening" links: committee, report, notices, challenges, contracts.
+        "is_operator": is_operator(request.user),
+        "contracts": tender.contracts.order_by("award__lot__number") if tender.state == TenderState.AWARDED else [],
     }
     return render(request, "marketplace/tender_detail.html", context)
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from marketplace.api.urls import router as marketplace_router
 from portal.accounts.api import MeApi
+from portal.notifications.api import router as notifications_router
 from registry.api.urls import router as registry_router
 from registry.bases.api.urls import router as bases_router
 from registry.imports.api.urls import router as imports_router
@@ -22,6 +23,7 @@ for app_router in (
     showcase_router,
     imports_router,
     marketplace_router,
+    notifications_router,
 ):
     router.registry.extend(app_router.registry)
 

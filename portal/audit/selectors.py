@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import models
@@ -26,13 +27,20 @@ class ChainReport:
         return self.broken_row is None
 
 
-def audit_chain_report(*, chunk_size: int = 2000) -> ChainReport:
+def audit_chain_report(*, chunk_size: int = 2000, chains: Collection[int] | None = None) -> ChainReport:
     """Walk the log in insertion order, following each chain; report the first row that was edited,
     removed or reordered. Rows are named by their id (`broken_row`), as the admin lists them.
+    `chains` limits the walk to those chains (an object's history lies in one: `chain_of`); the
+    anchor then covers their heads only.
 
     Within a chain, ids grow with positions: a row is inserted while its chain's head is locked.
     """
-    heads = {head.pk: head for head in AuditChainHead.objects.all()}
+    head_rows = AuditChainHead.objects.all()
+    entries = AuditEntry.objects.order_by("pk")
+    if chains is not None:
+        head_rows = head_rows.filter(pk__in=list(chains))
+        entries = entries.filter(chain__in=list(chains))
+    heads = {head.pk: head for head in head_rows}
     anchor = heads_digest([(head.pk, head.seq, head.hash) for head in heads.values()])
     last: dict[int, tuple[int, str, int | None]] = {}  # chain -> (seq, hash, row id)
     checked = 0
@@ -40,7 +48,7 @@ def audit_chain_report(*, chunk_size: int = 2000) -> ChainReport:
     def broken(row: int | None, reason: str) -> ChainReport:
         return ChainReport(checked, anchor, broken_row=row if row is not None else 0, reason=reason)
 
-    for entry in AuditEntry.objects.order_by("pk").iterator(chunk_size=chunk_size):
+    for entry in entries.iterator(chunk_size=chunk_size):
         prev_seq, prev_hash, prev_row = last.get(entry.chain, (0, GENESIS_HASH, None))
         if entry.seq != prev_seq + 1:
             return broken(

@@ -2,6 +2,13 @@
 histories at the demo organisations. Fictional names; identity numbers that pass the check but are
 made up (region + 1990s birth date + serial), and kept, like all numbers, only hashed and masked.
 
+Two kinds of expert: the sign-in experts (`expert`, `expert2` … `expert7`, made by `seed_demo` with
+the published demo password), and demo records nobody signs in as (`expert-demo-N`). Every expert
+the committee draw may pick for the demo finance tender (text, finance: see marketplace/demo.py)
+is a sign-in expert, so whoever is drawn when someone forms that committee by hand can sign in,
+accept and score: the sign-in experts all evaluate text and finance, no demo record does, and the
+one demo record who evaluates texts declares a relation with a bidder of that tender.
+
 Everything goes through the services, as an operator acting for the demo issuer. Idempotent:
 what exists (by identity hash, or certificate number at the issuer) is left alone.
 """
@@ -43,6 +50,12 @@ class DemoExpert:
     sectors: tuple[str, ...]
     # (organisation name, role, from, to or None)
     history: tuple[tuple[str, str, datetime.date, datetime.date | None], ...]
+    # (organisation name, nature): relations the expert declares
+    relations: tuple[tuple[str, str], ...] = ()
+
+
+# Made by `seed_demo` (with the published password) before this seeder runs.
+SIGN_IN_EXPERTS = ("expert", "expert2", "expert3", "expert4", "expert5", "expert6", "expert7")
 
 
 D = datetime.date
@@ -67,6 +80,7 @@ EXPERTS = [
         ("text",),
         ("science",),
         (("国家数据标注产业监测中心", "advisor", D(2018, 1, 1), None),),
+        (("成都星标智能科技有限公司", "配偶在该公司担任标注质检主管"),),
     ),
     DemoExpert(
         "expert-demo-2",
@@ -100,7 +114,7 @@ EXPERTS = [
         "吴晓燕",
         106,
         "130600",
-        ("text", "image"),
+        ("image",),
         ("agriculture", "rural_revitalisation"),
         (("保定京南标注科技有限公司", "advisor", D(2020, 1, 1), D(2023, 12, 31)),),
     ),
@@ -121,6 +135,60 @@ EXPERTS = [
         ("multimodal", "speech"),
         ("government_services",),
         (("海口椰林数据服务有限公司", "employee", D(2015, 8, 1), D(2018, 8, 1)),),
+    ),
+    DemoExpert(
+        "expert2",
+        "何文博",
+        109,
+        "510100",
+        ("text", "speech", "video"),
+        ("finance", "government_services", "transport"),
+        (("四川省数据局", "employee", D(2013, 7, 1), D(2022, 6, 30)),),
+    ),
+    DemoExpert(
+        "expert3",
+        "罗雅琴",
+        110,
+        "420100",
+        ("text", "image", "multimodal"),
+        ("finance", "healthcare", "science"),
+        (("国家数据标注产业监测中心", "advisor", D(2021, 9, 1), None),),
+    ),
+    DemoExpert(
+        "expert4",
+        "梁振宇",
+        111,
+        "440300",
+        ("text", "video", "point_cloud"),
+        ("finance", "transport", "urban_governance"),
+        (("大同数据标注基地运营有限公司", "advisor", D(2022, 3, 1), None),),
+    ),
+    DemoExpert(
+        "expert5",
+        "宋婉清",
+        112,
+        "430100",
+        ("text", "image", "point_cloud"),
+        ("finance", "urban_governance", "agriculture"),
+        (("四川省数据局", "advisor", D(2020, 5, 1), None),),
+    ),
+    DemoExpert(
+        "expert6",
+        "唐明远",
+        113,
+        "130600",
+        ("text", "image", "speech"),
+        ("finance", "agriculture", "rural_revitalisation"),
+        (("廊坊市数据局", "employee", D(2011, 8, 1), D(2021, 12, 31)),),
+    ),
+    DemoExpert(
+        "expert7",
+        "许佳宁",
+        114,
+        "110108",
+        ("text", "speech", "multimodal"),
+        ("finance", "government_services", "science"),
+        ((ISSUER_NAME, "advisor", D(2019, 4, 1), None),),
     ),
 ]
 
@@ -180,8 +248,8 @@ def _seed_experts(*, operator: User, organisations: dict[str, Organisation]) -> 
             continue
         user = User.objects.filter(username=item.username).first()
         if user is None:
-            if item.username == "expert":
-                continue  # the sign-in demo user is made by seed_demo
+            if item.username in SIGN_IN_EXPERTS:
+                continue  # the sign-in demo users are made by seed_demo
             user = User(username=item.username, name=item.name)
             user.set_unusable_password()  # demo records only: nobody signs in as them
             user.save()
@@ -195,6 +263,11 @@ def _seed_experts(*, operator: User, organisations: dict[str, Organisation]) -> 
             employments=[
                 services.EmploymentEntry(organisations[name].credit_code, role, start, end)
                 for name, role, start, end in item.history
+                if name in organisations
+            ],
+            relations=[
+                services.RelationEntry(organisations[name].credit_code, nature)
+                for name, nature in item.relations
                 if name in organisations
             ],
         )

@@ -85,6 +85,55 @@ def test_merging_leaves_the_releases_unchanged():
     assert repr([first, second]) == before
 
 
+def test_awards_contracts_and_their_milestones_merge_by_id_at_every_depth():
+    pending = {"id": "award-lot-1-r1", "status": "pending", "description": "in publicity"}
+    first = _release(1, awards=[pending])
+    second = _release(
+        2,
+        awards=[{"id": "award-lot-1-r1", "status": "cancelled"}, {"id": "award-lot-1-r2", "status": "pending"}],
+    )
+    third = _release(
+        3,
+        awards=[{"id": "award-lot-1-r2", "status": "active", "date": "2026-03-03T08:00:00Z"}],
+        contracts=[
+            {
+                "id": "HT1",
+                "status": "active",
+                "milestones": [{"id": "milestone-1", "status": "scheduled"}, {"id": "milestone-2", "title": "B"}],
+            }
+        ],
+    )
+    fourth = _release(
+        4,
+        contracts=[
+            {
+                "id": "HT1",
+                "status": "terminated",
+                "milestones": [{"id": "milestone-2", "status": "met", "dateMet": "2026-03-04T08:00:00Z"}],
+                "implementation": {"milestones": [{"id": "milestone-2", "status": "met"}]},
+            }
+        ],
+    )
+
+    compiled = compile_releases([first, second, third, fourth])
+
+    assert compiled["awards"] == [
+        {"id": "award-lot-1-r1", "status": "cancelled", "description": "in publicity"},
+        {"id": "award-lot-1-r2", "status": "active", "date": "2026-03-03T08:00:00Z"},
+    ]
+    assert compiled["contracts"] == [
+        {
+            "id": "HT1",
+            "status": "terminated",
+            "milestones": [
+                {"id": "milestone-1", "status": "scheduled"},
+                {"id": "milestone-2", "title": "B", "status": "met", "dateMet": "2026-03-04T08:00:00Z"},
+            ],
+            "implementation": {"milestones": [{"id": "milestone-2", "status": "met"}]},
+        }
+    ]
+
+
 def test_nothing_to_compile_is_an_error():
     with pytest.raises(ValueError, match="at least one release"):
         compile_releases([])

@@ -134,8 +134,9 @@ def test_my_bids_lists_receipts_and_asks_for_confirmation_after_an_amendment(
     client = as_role("vendor")
     url = reverse("marketplace:my-bids")
     client.get(url)
-    # session, user, the vendor memberships (twice), the count, the sub-navigation, the page
-    with django_assert_max_num_queries(7):
+    # session, user, the vendor memberships (twice), the count, the sub-navigation, the page, the
+    # unread notifications in the header
+    with django_assert_max_num_queries(8):
         html = client.get(url).content.decode()
     assert bid.receipt_sha256 in html
     assert 'data-testid="needs-confirmation"' not in html

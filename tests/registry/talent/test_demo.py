@@ -42,12 +42,14 @@ def test_the_demo_experts_are_approved_with_histories(demo_world):
     demo.seed(operator=demo_world["operator"])
 
     experts = list(Expert.objects.select_related("person__user").prefetch_related("employments"))
-    assert len(experts) == 8
+    assert len(experts) == len(demo.EXPERTS) == 14
     assert all(e.status == ExpertStatus.APPROVED for e in experts)
     assert all(e.employments.all() for e in experts)
     signed_in = next(e for e in experts if e.person.user.username == "expert")
     assert signed_in.person.name == "郑专家"
-    others = [e.person.user for e in experts if e.person.user.username != "expert"]
+    assert {e.person.user.username for e in experts} >= set(demo.SIGN_IN_EXPERTS)
+    assert set(demo.SIGN_IN_EXPERTS) <= set(DEMO_USERS)  # seed_demo makes them, with the password
+    others = [e.person.user for e in experts if e.person.user.username not in demo.SIGN_IN_EXPERTS]
     assert not any(user.has_usable_password() for user in others)
 
 
