@@ -3,7 +3,9 @@
 
 Sealed bids: the admin never loads or shows `Bid.sealed`, offers no search or filter on anything a
 bid sealed, and shows a price and document names only once the bid has been opened. Bids and
-releases cannot be deleted.
+releases cannot be deleted. Score sheets are not here at all: a member's scores stay hidden until
+the whole committee has submitted, and the committee report (`/tenders/<id>/report/`) shows them
+to operators then.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import (
+    Award,
     Bid,
     CatalogueEntry,
+    Challenge,
     Clarification,
+    Committee,
+    CommitteeDraw,
+    CommitteeMember,
+    Contract,
+    ContractMilestone,
     Lot,
     Release,
     Tender,
@@ -140,3 +149,61 @@ class ReleaseAdmin(ReadOnlyAdmin):
     list_select_related = ("tender",)
     fields = ("release_id", "ocid", "tender", "date", "tags", "data")
     readonly_fields = fields
+
+
+class DrawInline(ReadOnlyInline):
+    model = CommitteeDraw
+    fields = ("round", "seats", "seed", "candidates", "drawn", "digest", "drawn_by", "drawn_at")
+    readonly_fields = fields
+
+
+class MemberInline(ReadOnlyInline):
+    model = CommitteeMember
+    fields = ("expert", "draw", "state", "declaration", "responded_at")
+    readonly_fields = fields
+
+
+@admin.register(Committee)
+class CommitteeAdmin(ReadOnlyAdmin):
+    list_display = ("tender", "size", "formed_at")
+    search_fields = ("=tender__reference",)
+    list_select_related = ("tender",)
+    fields = ("tender", "size", "formed_by", "formed_at")
+    readonly_fields = fields
+    inlines = (DrawInline, MemberInline)
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(ReadOnlyAdmin):
+    list_display = ("tender", "vendor", "round", "state", "submitted_at", "answered_at")
+    list_filter = ("state",)
+    search_fields = ("=tender__reference", "vendor__name")
+    list_select_related = ("tender", "vendor")
+    fields = _all_fields(Challenge, leave_out=("id",))
+    readonly_fields = fields
+
+
+@admin.register(Award)
+class AwardAdmin(ReadOnlyAdmin):
+    list_display = ("tender", "lot", "supplier", "value_fen", "awarded_at")
+    search_fields = ("=tender__reference", "supplier__name")
+    list_select_related = ("tender", "lot", "supplier")
+    fields = _all_fields(Award, leave_out=("id",))
+    readonly_fields = fields
+
+
+class ContractMilestoneInline(ReadOnlyInline):
+    model = ContractMilestone
+    fields = ("position", "title", "share_bp", "amount_fen", "due_on", "state", "met_at")
+    readonly_fields = fields
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "title", "buyer", "supplier", "value_fen", "state", "sign_by")
+    list_filter = ("state",)
+    search_fields = ("=reference", "=tender__reference", "supplier__name", "buyer__name")
+    list_select_related = ("buyer", "supplier")
+    fields = _all_fields(Contract, leave_out=("id",))
+    readonly_fields = fields
+    inlines = (ContractMilestoneInline,)

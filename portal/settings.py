@@ -326,6 +326,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # A line per task run is noise in embedded mode, where tasks run inside the web process (and
+    # the demo seed runs ~100); CELERY_TRACE_LOG_LEVEL=INFO brings the lines back for a worker.
+    "loggers": {"celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")}},
 }
 
 # --- Registry import --------------------------------------------------------------------------

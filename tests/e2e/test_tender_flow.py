@@ -15,30 +15,16 @@ from marketplace import services
 from marketplace.models import Bid, CatalogueEntry, Tender
 from marketplace.states import TenderState
 from registry.roles import OrganisationKind, Role
+from tests.e2e.session import sign_in, sign_out
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.factories.marketplace import bid_on, past_deadline, vendor_staff
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
-
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    expect(page.locator(".user-link")).to_be_visible()
-
-
-def _sign_out(page) -> None:
-    page.click("button.link")
-    expect(page.locator(".user-link")).to_have_count(0)
 
 
 def _member(username: str, kind: str, role: str, region_code: str):
@@ -53,7 +39,7 @@ def test_catalogue_to_opening_in_the_browser(page, live_server):
     base = live_server.url
 
     # The agency lists a dataset in the catalogue.
-    _sign_in(page, live_server, "agency")
+    sign_in(page, live_server, "agency")
     page.goto(f"{base}/tenders/catalogue/new/")
     page.fill("input[name=dataset]", "成都市公交车载视频")
     page.select_option("select[name=sector]", "transport")
@@ -97,28 +83,28 @@ def test_catalogue_to_opening_in_the_browser(page, live_server):
     tender = Tender.objects.get()
     assert tender.catalogue_entry == entry
     assert tender.budget_fen == 60_000_000
-    _sign_out(page)
+    sign_out(page)
 
     # A vendor asks a question …
-    _sign_in(page, live_server, "vendor")
+    sign_in(page, live_server, "vendor")
     page.goto(f"{base}/tenders/{tender.pk}/")
     page.get_by_test_id("action-ask").click()
     page.fill("textarea[name=question]", "是否需要标注夜间画面？")
     page.get_by_test_id("ask").click()
     expect(page.get_by_test_id("question")).to_contain_text("是否需要标注夜间画面？")
-    _sign_out(page)
+    sign_out(page)
 
     # … the agency answers it, without being told who asked …
-    _sign_in(page, live_server, "agency")
+    sign_in(page, live_server, "agency")
     page.goto(f"{base}/tenders/{tender.pk}/clarifications/")
     expect(page.get_by_test_id("question")).not_to_contain_text(vendor.name)
     page.locator("form[data-testid=answer-form] textarea").fill("需要，夜间画面约占 30%。")
     page.get_by_test_id("answer").click()
     expect(page.get_by_test_id("question")).to_contain_text("需要，夜间画面约占 30%。")
-    _sign_out(page)
+    sign_out(page)
 
     # … and the vendor reads the answer and bids.
-    _sign_in(page, live_server, "vendor")
+    sign_in(page, live_server, "vendor")
     page.goto(f"{base}/tenders/{tender.pk}/")
     expect(page.get_by_test_id("answered-clarifications")).to_contain_text("夜间画面约占 30%")
     page.get_by_test_id("action-bid").click()
@@ -136,7 +122,7 @@ def test_catalogue_to_opening_in_the_browser(page, live_server):
     expect(page.get_by_test_id("sealed-price")).to_contain_text("518,800.00")
     page.goto(f"{base}/tenders/bids/")
     expect(page.get_by_test_id("bid-row")).to_contain_text(bid.receipt_sha256)
-    _sign_out(page)
+    sign_out(page)
 
     # Two more vendors bid; the deadline passes and the sweep opens the bids.
     bid_on(tender, vendor_staff(region_code="340100"), price_fen=55_000_000)

@@ -5,6 +5,7 @@ import pytest
 from marketplace import services
 from marketplace.models import Bid, Clarification, Release, Tender
 from tests.factories import UserFactory
+from tests.factories.evaluation import publicised_tender, publicity_over
 from tests.factories.marketplace import (
     CatalogueEntryFactory,
     TenderFactory,
@@ -50,10 +51,14 @@ def world():
         ("clarification", "clarification"),
         ("catalogueentry", "entry"),
         ("release", "release"),
+        ("committee", "committee"),
+        ("challenge", "challenge"),
+        ("award", "award"),
+        ("contract", "contract"),
     ],
 )
 def test_operators_read_every_exchange_model_and_change_nothing(root, world, model, key):
-    obj = world[key]
+    obj = world[key] if key in world else _after_the_opening()[key]
 
     changelist = root.get(f"/admin/marketplace/{model}/")
     change = root.get(f"/admin/marketplace/{model}/{obj.pk}/change/")
@@ -65,6 +70,24 @@ def test_operators_read_every_exchange_model_and_change_nothing(root, world, mod
     assert 'name="_save"' not in change.content.decode()
     assert post.status_code == delete.status_code == add.status_code == 403
     assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def _after_the_opening():
+    """A tender taken to a contract, with a rejected challenge on the way."""
+    tender = publicised_tender()
+    challenger = tender.bids.exclude(results__rank=1).first().vendor
+    challenge = services.challenge_submit(
+        actor=challenger.memberships.first().user, tender=tender, vendor=challenger, grounds="评分有误。"
+    )
+    services.challenge_answer(actor=tender.created_by, challenge=challenge, answer="经复核无误。", upheld=False)
+    tender = publicity_over(tender)
+    (contract,) = services.tender_award(actor=tender.created_by, tender=tender)
+    return {"committee": tender.committee, "challenge": challenge, "award": contract.award, "contract": contract}
+
+
+def test_score_sheets_are_not_in_the_admin(root):
+    assert root.get("/admin/marketplace/scoresheet/").status_code == 404
+    assert root.get("/admin/marketplace/score/").status_code == 404
 
 
 def test_the_bid_page_shows_neither_the_seal_nor_a_price_before_the_opening(root, world):

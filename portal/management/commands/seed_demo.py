@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import demo as marketplace_demo
@@ -48,7 +49,9 @@ class Command(BaseCommand):
                 "Demo data is off for this database (it creates users with a published password). "
                 "Set DEMO_DATA_ALLOWED=1 to load it anyway."
             )
-        with transaction.atomic():
+        # The demo's notifications stay in the portal: e-mailing them would flood the console
+        # (the embedded mode's mail backend) with dozens of messages before the sign-ins below.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
             users = {username: self._user(username, name) for username, (name, _role) in DEMO_USERS.items()}
             operator = users["operator"]
             created = registry_demo.seed_registry(operator=operator, users=users)
