@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.models.bids import Bid
 from marketplace.models.tenders import Lot, Tender
@@ -27,7 +28,7 @@ class Award(models.Model):
     awarded_at = models.DateTimeField(_("awarded at"))
 
     class Meta:
-        verbose_name = _("award")
+        verbose_name = pgettext_lazy("tender award", "award")
         verbose_name_plural = _("awards")
         ordering = ["-awarded_at", "pk"]
         indexes = [models.Index(fields=["supplier", "-awarded_at"], name="marketplace_award_supplier")]
@@ -38,7 +39,7 @@ class Award(models.Model):
 
 class ContractState(models.TextChoices):
     PENDING = "pending", _("awaiting signature")
-    ACTIVE = "active", _("active")
+    ACTIVE = "active", pgettext_lazy("contract state", "active")
     COMPLETED = "completed", _("completed")
     TERMINATED = "terminated", _("terminated")
 
@@ -48,7 +49,9 @@ class Contract(models.Model):
     (a reminder goes out before the limit), then carried out milestone by milestone."""
 
     reference = models.CharField(_("contract number"), max_length=32, unique=True, null=True, editable=False)
-    award = models.OneToOneField(Award, verbose_name=_("award"), on_delete=models.PROTECT, related_name="contract")
+    award = models.OneToOneField(
+        Award, verbose_name=pgettext_lazy("tender award", "award"), on_delete=models.PROTECT, related_name="contract"
+    )
     tender = models.ForeignKey(Tender, verbose_name=_("tender"), on_delete=models.PROTECT, related_name="contracts")
     buyer = models.ForeignKey(Organisation, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="+")
     supplier = models.ForeignKey(
