@@ -197,6 +197,7 @@ def certificate_issue(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        _lock_issuer(issuer)
         return _certificate_insert(
             actor=actor,
             person=person,
@@ -237,6 +238,7 @@ def certificate_record(
         raise ValidationError(errors)
     identity = _given(identity)
     with transaction.atomic():
+        _lock_issuer(issuer)
         person = Person.objects.filter(id_hash=identity.hash).first()
         if person is None:
             region = _region(region_code)
@@ -308,6 +310,14 @@ def _certificate_field_errors(
     if expires_on is not None and expires_on <= issued_on:
         errors["expires_on"] = [_("The expiry date must be later than the issue date.")]
     return errors
+
+
+def _lock_issuer(issuer: Organisation) -> None:
+    """One issuer records one certificate at a time, the lock taken before anything is written.
+    Otherwise two recordings of the same number wait on each other's unique-index entry while
+    each holds an audit chain the other needs (a new holder's and a certificate's rows may share a
+    chain), and deadlock."""
+    Organisation.objects.select_for_update().filter(pk=issuer.pk).first()
 
 
 def _certificate_insert(

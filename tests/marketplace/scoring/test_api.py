@@ -83,7 +83,7 @@ def test_score_sheet_permission_matrix(api_client, scoring_tender, roles, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_committee_report_permission_matrix(api_client, scoring_tender, roles, role):
     client = _as(api_client, roles[role])
-    before = client.get(report_url(scoring_tender))
+    before = client.get(report_url(scoring_tender), HTTP_ACCEPT_LANGUAGE="en")
     assert before.status_code == REPORT_BEFORE.get(role, 404)
     if before.status_code == 409:
         assert before.json()["code"] == "conflict"
