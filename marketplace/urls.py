@@ -64,6 +64,7 @@ urlpatterns = [
     path("seats/<int:member_pk>/accept/", committee.member_accept, name="member-accept"),
     path("seats/<int:member_pk>/decline/", committee.member_decline, name="member-decline"),
     path("<int:pk>/scores/", evaluation.score_sheet, name="score-sheet"),
+    path("bids/<int:bid_pk>/documents/<int:index>/", evaluation.bid_document, name="bid-document"),
     # Vendors' staff
     path("opportunities/", bidding.opportunities, name="opportunities"),
     path("bids/", bidding.my_bids, name="my-bids"),

@@ -48,6 +48,7 @@ from marketplace.selectors.evaluation import (
     SheetLot,
     committee_report,
     evaluation_progress,
+    opened_bid_document_for,
     score_sheet_for,
 )
 from marketplace.selectors.tenders import (
@@ -122,6 +123,7 @@ __all__ = [
     "exchange_summary",
     "may_audit_tender",
     "notices",
+    "opened_bid_document_for",
     "opening_list",
     "opportunities_for",
     "publicity_window_open",

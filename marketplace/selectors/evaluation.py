@@ -4,6 +4,7 @@ Scores stay hidden until every member of the round has submitted."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,8 +27,9 @@ from marketplace.models import (
     Tender,
 )
 from marketplace.procedures import rules_of
-from marketplace.selectors.tenders import buyer_organisations_of
+from marketplace.selectors.tenders import buyer_organisations_of, vendor_organisations_of
 from marketplace.selectors.trail import may_audit_tender
+from marketplace.services.bids import BidDocumentInput, bid_unseal
 from marketplace.services.evaluation import bids_under_evaluation
 from marketplace.states import TenderState
 from portal.errors import Conflict, NotFound
@@ -310,3 +312,27 @@ def committee_report(*, user: AnyUser, tender: Tender, round: int | None = None)
             for lot_id, rows in lots.items()
         ],
     )
+
+
+def opened_bid_document_for(*, user: AnyUser, bid_id: int, index: int) -> BidDocumentInput:
+    """One document of an opened bid, decrypted for those who must read it: the committee's
+    accepted members and the buyer's staff (to evaluate and to contract), and the bidder's own
+    staff. NotFound for anyone else, before the opening, and for a withdrawn bid (never opened).
+
+    The document is taken from the sealed bid itself and checked against the SHA-256 the opening
+    recorded, so what is read is what was sealed."""
+    bid = Bid.objects.select_related("tender").filter(pk=bid_id, opened_at__isnull=False).first()
+    if bid is None or not 0 <= index < len(bid.documents):
+        raise NotFound()
+    tender = bid.tender
+    allowed = (
+        _accepted_seat(user=user, tender=tender) is not None
+        or any(organisation.pk == tender.buyer_id for organisation in buyer_organisations_of(user=user))
+        or any(organisation.pk == bid.vendor_id for organisation in vendor_organisations_of(user=user))
+    )
+    if not allowed:
+        raise NotFound()
+    document = bid_unseal(bid).documents[index]
+    if hashlib.sha256(document.content).hexdigest() != bid.documents[index]["sha256"]:
+        raise NotFound()
+    return document

@@ -8,12 +8,13 @@ it shows them how many members have submitted instead, since the scores stay hid
 
 from __future__ import annotations
 
+import io
 from contextlib import suppress
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -75,3 +76,10 @@ def committee_report(request: HttpRequest, pk: int) -> HttpResponse:
         with suppress(NotFound):  # regulators see the report, not the progress
             context["progress"] = selectors.evaluation_progress(user=request.user, tender=tender)
     return render(request, "marketplace/committee_report.html", context)
+
+
+@login_required
+def bid_document(request: HttpRequest, bid_pk: int, index: int) -> FileResponse:
+    """A document of an opened bid, for the committee, the buyer and the bidder."""
+    document = selectors.opened_bid_document_for(user=request.user, bid_id=bid_pk, index=index)
+    return FileResponse(io.BytesIO(document.content), as_attachment=True, filename=document.name)
