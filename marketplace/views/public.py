@@ -52,6 +52,7 @@ def tender_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "retender": tender.retenders.first(),
         # The "After the opening" links: committee, report, notices, challenges, contracts.
         "is_operator": is_operator(request.user),
+        "may_audit": selectors.may_audit_tender(user=request.user, tender=tender),
         "contracts": tender.contracts.order_by("award__lot__number") if tender.state == TenderState.AWARDED else [],
     }
     return render(request, "marketplace/tender_detail.html", context)

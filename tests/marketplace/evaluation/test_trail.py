@@ -107,3 +107,18 @@ def test_score_sheets_stay_out_of_the_trail_until_the_round_is_concluded(client,
     assert "committee_member.accept" in actions
     assert "score_sheet.submit" not in actions
     assert "9137" not in response.content.decode()
+
+
+def test_the_tender_page_links_the_trail_for_those_who_may_read_it(client, db):
+    tender = opened_tender()
+
+    anonymous = client.get(f"/tenders/{tender.pk}/", **EN).content.decode()
+    client.force_login(tender.created_by)
+    buyer = client.get(f"/tenders/{tender.pk}/", **EN).content.decode()
+    client.force_login(_regulator("510000"))
+    regulator = client.get(f"/tenders/{tender.pk}/", **EN).content.decode()
+
+    trail = f"/tenders/{tender.pk}/trail/"
+    assert trail not in anonymous
+    assert trail in buyer
+    assert trail in regulator
