@@ -42,7 +42,7 @@ MAX_PUBLICITY_DAYS = 30
 CANDIDATES_PER_LOT = 3
 
 
-def bidders_of(tender: Tender) -> list[Organisation]:
+def _opened_bidders(tender: Tender) -> list[Organisation]:
     """Every organisation whose bid was opened (valid or invalid)."""
     vendor_ids = Bid.objects.filter(tender=tender, opened_at__isnull=False).values_list("vendor_id", flat=True)
     return list(Organisation.objects.filter(pk__in=vendor_ids).order_by("pk"))
@@ -73,7 +73,7 @@ def tender_publicise(*, actor: User, tender: Tender, days: int = MIN_PUBLICITY_D
         tender.publicity_ends_at = now + timedelta(days=days)
         _transition(actor=actor, tender=tender, action=TenderAction.PUBLICISE, tags=["award"])
         notify(
-            users=staff_of(*bidders_of(tender)),
+            users=staff_of(*_opened_bidders(tender)),
             kind="publicity.started",
             params={
                 "reference": tender.reference,
