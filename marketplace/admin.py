@@ -3,9 +3,10 @@
 
 Sealed bids: the admin never loads or shows `Bid.sealed`, offers no search or filter on anything a
 bid sealed, and shows a price and document names only once the bid has been opened. Bids and
-releases cannot be deleted. Score sheets are not here at all: a member's scores stay hidden until
-the whole committee has submitted, and the committee report (`/tenders/<id>/report/`) shows them
-to operators then.
+releases cannot be deleted. Gold sets and unrevealed sampling seeds are not here either: the
+delivery list shows states and reports' counts only. Score sheets are not here at all: a
+member's scores stay hidden until the whole committee has submitted, and the committee report
+(`/tenders/<id>/report/`) shows them to operators then.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from marketplace.models import (
     CommitteeMember,
     Contract,
     ContractMilestone,
+    Delivery,
     Lot,
     Release,
     Tender,
@@ -207,3 +209,25 @@ class ContractAdmin(ReadOnlyAdmin):
     fields = _all_fields(Contract, leave_out=("id",))
     readonly_fields = fields
     inlines = (ContractMilestoneInline,)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("contract", "milestone", "number", "state", "uploaded_at", "item_count")
+    list_filter = ("state",)
+    search_fields = ("=contract__reference",)
+    list_select_related = ("contract", "milestone")
+    fields = (
+        "contract",
+        "milestone",
+        "number",
+        "original_name",
+        "sha256",
+        "size_bytes",
+        "uploaded_by",
+        "uploaded_at",
+        "state",
+        "item_count",
+        "errors",
+    )
+    readonly_fields = fields

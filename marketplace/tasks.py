@@ -26,3 +26,9 @@ def contracts_remind_unsigned_task() -> int:
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def saved_searches_notify_task(tender_id: int) -> int:
     return services.saved_searches_notify(tender_id=tender_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def delivery_score_task(delivery_id: int) -> str:
+    """Score one delivery; a duplicate delivery of the task finds it taken and changes nothing."""
+    return services.delivery_score(delivery_id=delivery_id).state

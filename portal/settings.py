@@ -376,3 +376,22 @@ TENDER_OPENING_RETRY_SECONDS = env_int("TENDER_OPENING_RETRY_SECONDS", 5 * 60)
 TENDER_LIST_CACHE_SECONDS = env_int("TENDER_LIST_CACHE_SECONDS", 60)
 # The OCDS 1.1 schema package the open-data tests validate against (offline, with libcoveocds).
 OCDS_STANDARD_ZIP = env_str("OCDS_STANDARD_ZIP", str(BASE_DIR.parent / "shared" / "ocds" / "standard-1__1__5.zip"))
+
+# --- Delivery acceptance ----------------------------------------------------------------------
+
+# A delivery larger than ACCEPTANCE_DELIVERY_MAX_BYTES is refused while it arrives; a gold set is
+# read at upload, so it is kept smaller. A zip archive (holding exactly one data file) is refused
+# before it is read when it would expand beyond ACCEPTANCE_ZIP_MAX_UNCOMPRESSED_BYTES or a member
+# is compressed more than ACCEPTANCE_ZIP_MAX_RATIO times (a zip bomb).
+ACCEPTANCE_DELIVERY_MAX_BYTES = env_int("ACCEPTANCE_DELIVERY_MAX_BYTES", 512 * 1024 * 1024)
+ACCEPTANCE_GOLD_MAX_BYTES = env_int("ACCEPTANCE_GOLD_MAX_BYTES", 64 * 1024 * 1024)
+ACCEPTANCE_ZIP_MAX_UNCOMPRESSED_BYTES = env_int("ACCEPTANCE_ZIP_MAX_UNCOMPRESSED_BYTES", 4 * 1024 * 1024 * 1024)
+ACCEPTANCE_ZIP_MAX_RATIO = env_int("ACCEPTANCE_ZIP_MAX_RATIO", 100)
+# A scoring whose progress has not moved for this long is taken to be abandoned by a dead worker;
+# a redelivered task may then start it again.
+ACCEPTANCE_SCORING_STALE_SECONDS = env_int("ACCEPTANCE_SCORING_STALE_SECONDS", 15 * 60)
+# The TrueType font the acceptance report PDF embeds (a subset of it), so that Chinese renders in
+# any PDF reader; installed from the npm registry by `make assets`.
+ACCEPTANCE_PDF_FONT = env_str(
+    "ACCEPTANCE_PDF_FONT", str(BASE_DIR / "static" / "vendor" / "fonts" / "NotoSansSC-Regular.ttf")
+)

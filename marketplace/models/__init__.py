@@ -1,5 +1,18 @@
 """Models of the tender exchange, one module per part of it."""
 
+from marketplace.models.acceptance import (
+    DELIVERY_TRANSITIONS,
+    AcceptanceKind,
+    AcceptancePlan,
+    AcceptanceReport,
+    Decision,
+    Delivery,
+    DeliveryFormat,
+    DeliveryState,
+    GoldSet,
+    PaymentDue,
+    SamplingSeed,
+)
 from marketplace.models.alerts import SavedSearch
 from marketplace.models.bids import Bid, BidGroupObjectPermission, BidState, BidUserObjectPermission
 from marketplace.models.catalogue import CatalogueEntry, Openness, VolumeUnit
@@ -33,8 +46,12 @@ from marketplace.models.tenders import (
 )
 
 __all__ = [
+    "DELIVERY_TRANSITIONS",
     "FULL_MARKS",
     "MIN_COMMITTEE_SIZE",
+    "AcceptanceKind",
+    "AcceptancePlan",
+    "AcceptanceReport",
     "Award",
     "Bid",
     "BidGroupObjectPermission",
@@ -53,12 +70,19 @@ __all__ = [
     "Contract",
     "ContractMilestone",
     "ContractState",
+    "Decision",
+    "Delivery",
+    "DeliveryFormat",
+    "DeliveryState",
+    "GoldSet",
     "Lot",
     "LotState",
     "MemberState",
     "MilestoneState",
     "Openness",
+    "PaymentDue",
     "Release",
+    "SamplingSeed",
     "SavedSearch",
     "Score",
     "ScoreSheet",

@@ -75,6 +75,11 @@ class Contract(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
     termination_reason = models.TextField(_("reason for termination"), blank=True)
+    # How many deliveries a milestone with an acceptance plan may receive (the first and its
+    # redeliveries); an unreadable file does not count.
+    max_deliveries = models.PositiveSmallIntegerField(
+        _("deliveries allowed per milestone"), default=3, validators=[MinValueValidator(1)]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -98,6 +103,8 @@ class Contract(models.Model):
 class MilestoneState(models.TextChoices):
     SCHEDULED = "scheduled", _("scheduled")
     MET = "met", _("met")
+    # Rejected at acceptance with no delivery left under the contract's limit.
+    FAILED = "failed", _("failed acceptance")
 
 
 class ContractMilestone(models.Model):

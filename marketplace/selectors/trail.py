@@ -16,6 +16,7 @@ from marketplace.models import (
     Committee,
     CommitteeMember,
     Contract,
+    Delivery,
     ScoreSheet,
     Tender,
 )
@@ -61,6 +62,7 @@ def tender_audit_trail(*, user: AnyUser, tender: Tender) -> QuerySet[AuditEntry]
         (Challenge, list(tender.challenges.values_list("pk", flat=True))),
         (Award, list(tender.awards.values_list("pk", flat=True))),
         (Contract, list(tender.contracts.values_list("pk", flat=True))),
+        (Delivery, list(Delivery.objects.filter(contract__tender=tender).values_list("pk", flat=True))),
     ]
     condition = Q(pk__in=[])
     for model, pks in objects:

@@ -1,5 +1,13 @@
 """Every write of the tender exchange. Import from here; the modules split it by part."""
 
+from marketplace.services.acceptance import (
+    acceptance_plan_set,
+    deliveries_allowed_left,
+    delivery_decide,
+    delivery_score,
+    delivery_upload,
+    gold_set_upload,
+)
 from marketplace.services.alerts import saved_search_create, saved_search_delete, saved_searches_notify
 from marketplace.services.bids import (
     BidDocumentInput,
@@ -55,6 +63,7 @@ __all__ = [
     "ScoreInput",
     "SealedContent",
     "TenderSpec",
+    "acceptance_plan_set",
     "bid_confirm",
     "bid_submit",
     "bid_unseal",
@@ -77,6 +86,11 @@ __all__ = [
     "contract_terminate",
     "contracts_remind_unsigned",
     "default_retender_deadline",
+    "deliveries_allowed_left",
+    "delivery_decide",
+    "delivery_score",
+    "delivery_upload",
+    "gold_set_upload",
     "saved_search_create",
     "saved_search_delete",
     "saved_searches_notify",

@@ -295,46 +295,55 @@ def contract_sign(*, actor: User, contract: Contract) -> Contract:
 
 
 def contract_milestone_meet(*, actor: User, contract: Contract, milestone_id: int) -> ContractMilestone:
-    """The buyer records a milestone as met (delivery acceptance will do it from its decision);
-    the last one completes the contract."""
+    """The buyer records a milestone as met by hand; a milestone with an acceptance plan is met
+    only by accepting one of its deliveries (services.acceptance)."""
     require_buyer_staff(actor=actor, buyer=contract.buyer)
     with transaction.atomic():
         lock(Tender, contract.tender_id)
         contract = lock(Contract, contract.pk)
-        if contract.state != ContractState.ACTIVE:
-            raise Conflict(_("Milestones are met only on an active contract."))
         milestone = contract.milestones.select_for_update().filter(pk=milestone_id).first()
         if milestone is None:
             raise ValidationError({"milestone": [_("This milestone is not part of the contract.")]})
-        if milestone.state == MilestoneState.MET:
-            raise Conflict(_("This milestone is already met."))
-        now = timezone.now()
-        milestone.state = MilestoneState.MET
-        milestone.met_at = now
-        milestone.save(update_fields=["state", "met_at"])
+        if hasattr(milestone, "acceptance_plan"):
+            raise Conflict(_("This milestone is met by accepting one of its deliveries."))
+        milestone_met(actor=actor, contract=contract, milestone=milestone)
+    return milestone
+
+
+def milestone_met(*, actor: User, contract: Contract, milestone: ContractMilestone) -> None:
+    """Mark a milestone met inside the caller's transaction (tender, contract and milestone rows
+    locked); the last one completes the contract. Audited and published as an implementation
+    release."""
+    if contract.state != ContractState.ACTIVE:
+        raise Conflict(_("Milestones are met only on an active contract."))
+    if milestone.state != MilestoneState.SCHEDULED:
+        raise Conflict(_("This milestone is already met."))
+    now = timezone.now()
+    milestone.state = MilestoneState.MET
+    milestone.met_at = now
+    milestone.save(update_fields=["state", "met_at"])
+    audit_record(
+        actor=actor,
+        action="contract.milestone_met",
+        obj=contract,
+        before={},
+        after={"milestone": milestone.position, "amount_fen": milestone.amount_fen},
+    )
+    tags = ["implementation"]
+    if not contract.milestones.exclude(state=MilestoneState.MET).exists():
+        before = snapshot(contract, CONTRACT_AUDIT_FIELDS)
+        contract.state = ContractState.COMPLETED
+        contract.completed_at = now
+        contract.save(update_fields=["state", "completed_at"])
         audit_record(
             actor=actor,
-            action="contract.milestone_met",
+            action="contract.complete",
             obj=contract,
-            before={},
-            after={"milestone": milestone.position, "amount_fen": milestone.amount_fen},
+            before=before,
+            after=snapshot(contract, CONTRACT_AUDIT_FIELDS),
         )
-        tags = ["implementation"]
-        if not contract.milestones.filter(state=MilestoneState.SCHEDULED).exists():
-            before = snapshot(contract, CONTRACT_AUDIT_FIELDS)
-            contract.state = ContractState.COMPLETED
-            contract.completed_at = now
-            contract.save(update_fields=["state", "completed_at"])
-            audit_record(
-                actor=actor,
-                action="contract.complete",
-                obj=contract,
-                before=before,
-                after=snapshot(contract, CONTRACT_AUDIT_FIELDS),
-            )
-            tags = ["implementation", "contractUpdate"]
-        release_record(tender=contract.tender, tags=tags)
-    return milestone
+        tags = ["implementation", "contractUpdate"]
+    release_record(tender=contract.tender, tags=tags)
 
 
 def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contract:

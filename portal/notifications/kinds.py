@@ -29,6 +29,24 @@ KINDS: dict[str, Any] = {
     "contract.reminder": _("Reminder: contract %(contract)s must be signed by %(sign_by)s"),
     "contract.signed": _("Contract %(contract)s is signed by both parties and active"),
     "contract.terminated": _("Contract %(contract)s was terminated"),
+    "delivery.received": _(
+        "Delivery %(number)s for “%(milestone)s” of contract %(contract)s has arrived and is being scored"
+    ),
+    "delivery.invalid": _("Delivery %(number)s for contract %(contract)s could not be read: see why and deliver again"),
+    "delivery.scored": _(
+        "Delivery %(number)s for contract %(contract)s is scored: %(defects)s defects in a sample of %(sample)s "
+        "(at most %(ac)s accepted)"
+    ),
+    "delivery.accepted": _(
+        "Delivery %(number)s for “%(milestone)s” of contract %(contract)s was accepted: %(amount)s is now due"
+    ),
+    "delivery.rejected": _(
+        "Delivery %(number)s for “%(milestone)s” of contract %(contract)s was rejected; %(left)s deliveries remain"
+    ),
+    "milestone.failed": _(
+        "Delivery %(number)s for “%(milestone)s” of contract %(contract)s was rejected and no delivery remains: "
+        "the milestone failed acceptance"
+    ),
 }
 
 

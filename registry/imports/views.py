@@ -15,12 +15,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from portal.errors import NotFound, PermissionDenied
 from portal.forms import add_service_errors
 from portal.permissions import is_operator, signed_in, visible_or_404
+from portal.uploads import SizeLimitedUploadHandler
 from registry.imports import selectors, services
 from registry.imports.columns import HELP, SCHEMAS
 from registry.imports.forms import ImportUploadForm
 from registry.imports.models import ImportKind
 from registry.imports.reading import size_text, write_csv
-from registry.imports.uploads import SizeLimitedUploadHandler
 
 PAGE_SIZE = 20
 

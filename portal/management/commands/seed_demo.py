@@ -9,6 +9,7 @@ from django.test.utils import override_settings
 from django.utils.translation import gettext_lazy as _
 
 from marketplace import demo as marketplace_demo
+from marketplace import demo_acceptance
 from portal.accounts.models import User
 from registry import demo as registry_demo
 from registry.bases import demo as bases_demo
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             for seeder in (talent_demo, bases_demo, institutions_demo, showcase_demo):
                 created += seeder.seed(operator=operator)
             created += marketplace_demo.seed_marketplace(operator=operator, users=users)
+            created += demo_acceptance.seed_acceptance(users=users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} records created this run)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/accounts/login/ with password {DEMO_PASSWORD}:")
         for username, (name, role) in DEMO_USERS.items():
