@@ -17,6 +17,9 @@ from rest_framework import serializers
 
 from marketplace import selectors
 from marketplace.models import (
+    AcceptanceKind,
+    AcceptancePlan,
+    AcceptanceReport,
     Bid,
     CatalogueEntry,
     Challenge,
@@ -25,6 +28,11 @@ from marketplace.models import (
     CommitteeMember,
     Contract,
     ContractMilestone,
+    Decision,
+    Delivery,
+    DeliveryFormat,
+    DeliveryState,
+    GoldSet,
     Lot,
     MemberState,
     Openness,
@@ -875,3 +883,296 @@ class SeatDeclineSerializer(serializers.Serializer):
     declaration = serializers.CharField(
         allow_blank=True, trim_whitespace=False, max_length=10_000, help_text="the conflict of interest you declare"
     )
+
+
+# --- delivery acceptance ---------------------------------------------------------------------
+
+
+class AcceptancePlanSerializer(serializers.ModelSerializer):
+    """A milestone's acceptance plan and the GB/T 2828.1 single sampling plan (normal inspection,
+    general level II) that follows from its lot size and the tender's AQL."""
+
+    aql = serializers.ChoiceField(
+        choices=AcceptanceQualityLimit.choices, help_text="hundredths of a percent nonconforming (GB/T 2828.1)"
+    )
+    label_set = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = AcceptancePlan
+        fields = [
+            "id",
+            "milestone",
+            "kind",
+            "format",
+            "label_set",
+            "lot_size",
+            "aql",
+            "code_letter",
+            "sample_size",
+            "accept_number",
+            "reject_number",
+            "full_inspection",
+            "updated_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "accept_number": {"help_text": "Ac: at most this many defects in the sample accept the delivery"},
+            "reject_number": {"help_text": "Re: this many defects reject it (Ac + 1)"},
+            "full_inspection": {"help_text": "the sample is the whole lot (full inspection)"},
+        }
+
+
+class AcceptancePlanInputSerializer(serializers.Serializer):
+    """PUT replaces the plan until the first delivery arrives. A changed type, format or label set
+    drops a gold set that no longer fits; the AQL is the tender's."""
+
+    kind = serializers.ChoiceField(choices=AcceptanceKind.choices, help_text="type of annotation")
+    format = serializers.ChoiceField(
+        choices=DeliveryFormat.choices,
+        help_text="classification: csv, jsonl or label_studio; boxes: coco or label_studio; entities: conll or "
+        "label_studio",
+    )
+    label_set = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, max_length=1_000), max_length=10_000, help_text="the labels"
+    )
+    lot_size = serializers.IntegerField(min_value=-(2**31), max_value=2**31 - 1, help_text="items in the lot")
+
+
+class GoldSetSummarySerializer(serializers.Serializer):
+    """`ready` for everyone who sees the acceptance; the rest (present when `ready`) for the buyer's
+    side and observers. The supplier's side never receives anything about the gold set beyond
+    `ready`."""
+
+    ready = serializers.SerializerMethodField(help_text="a gold set is in place: deliveries may be made")
+    file_name = serializers.CharField(source="original_name", required=False)
+    items = serializers.IntegerField(source="item_count", required=False)
+    sha256 = serializers.CharField(required=False)
+    size_bytes = serializers.IntegerField(required=False)
+    label_counts = serializers.DictField(child=serializers.IntegerField(), required=False, help_text="label → count")
+    uploaded_at = serializers.DateTimeField(required=False)
+
+    def get_ready(self, gold: GoldSet) -> bool:
+        return True
+
+
+class GoldSetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="the gold labels in the plan's format (or a zip holding that one file); read whole at upload"
+    )
+
+
+def _decision_of(delivery: Delivery) -> str:
+    try:
+        return delivery.report.decision
+    except AcceptanceReport.DoesNotExist:
+        return ""
+
+
+class DeliverySummarySerializer(serializers.ModelSerializer):
+    file_name = serializers.CharField(source="original_name", read_only=True)
+    percent = serializers.IntegerField(read_only=True, help_text="scoring progress, 0 to 100")
+    decision = serializers.SerializerMethodField(help_text="the buyer's decision; empty until decided")
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "number",
+            "state",
+            "file_name",
+            "progress_done",
+            "progress_total",
+            "percent",
+            "uploaded_at",
+            "decision",
+        ]
+        read_only_fields = fields
+
+    def get_decision(self, delivery: Delivery) -> str:
+        return _decision_of(delivery)
+
+
+class DeliveryListSerializer(DeliverySummarySerializer):
+    contract_reference = serializers.CharField(source="contract.reference", read_only=True)
+    milestone_title = serializers.CharField(source="milestone.title", read_only=True)
+
+    class Meta(DeliverySummarySerializer.Meta):
+        fields = [
+            "contract",
+            "contract_reference",
+            "milestone",
+            "milestone_title",
+            *DeliverySummarySerializer.Meta.fields,
+        ]
+        read_only_fields = fields
+
+
+class MilestoneAcceptanceSerializer(serializers.Serializer):
+    milestone = ContractMilestoneSerializer()
+    plan = AcceptancePlanSerializer(allow_null=True)
+    gold = serializers.SerializerMethodField(help_text="for the supplier's side only `ready`")
+    seed_digest = serializers.CharField(
+        help_text="SHA-256 of the sampling seed committed for the next delivery (revealed once it is scored)"
+    )
+    deliveries = DeliverySummarySerializer(many=True, help_text="newest first")
+    deliveries_left = serializers.IntegerField(help_text="deliveries the contract still allows for this milestone")
+    actions = serializers.ListField(
+        child=serializers.CharField(), help_text="plan, gold (the buyer's staff); deliver (the supplier's); decide"
+    )
+
+    @extend_schema_field(GoldSetSummarySerializer)
+    def get_gold(self, row: selectors.MilestoneAcceptance) -> dict[str, Any]:
+        if row.gold is None:  # none yet, or the supplier's side (the selector leaves it out)
+            return {"ready": row.gold_ready}
+        return dict(GoldSetSummarySerializer(row.gold).data)
+
+
+class ContractAcceptanceSerializer(serializers.Serializer):
+    contract = serializers.IntegerField(source="contract.pk")
+    reference = serializers.CharField(source="contract.reference")
+    state = serializers.CharField(source="contract.state")
+    max_deliveries = serializers.IntegerField(source="contract.max_deliveries", help_text="per milestone")
+    side = serializers.ChoiceField(
+        choices=["buyer", "supplier", "observer"], help_text="observer: operators and regulators in scope"
+    )
+    milestones = MilestoneAcceptanceSerializer(many=True)
+
+
+class DeliveryUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="the labels in the plan's format, or a zip holding that one file")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2_000)
+
+
+class DeliveryErrorSerializer(serializers.Serializer):
+    """Why a delivery could not be read, with the place when known."""
+
+    message = serializers.CharField()
+    code = serializers.CharField(required=False)
+    line = serializers.IntegerField(required=False, allow_null=True)
+    field = serializers.CharField(required=False, allow_null=True)
+
+
+class AcceptanceReportSerializer(serializers.ModelSerializer):
+    """The scored report as one side reads it: the supplier's side gets the defects without any
+    gold label and the metrics without the gold set's label counts (`selectors.defects_for_side`,
+    `selectors.metrics_for_side`). The seed is revealed once the delivery is scored: check that
+    SHA-256(seed) is the digest committed before the delivery and redraw the sample with it."""
+
+    metrics = serializers.SerializerMethodField()
+    sample = serializers.ListField(child=serializers.CharField(), help_text="sampled item ids, in draw order")
+    defects = serializers.SerializerMethodField(help_text="defective sampled items, in sample order")
+    seed = serializers.SerializerMethodField(help_text="hex; the bytes the sample was drawn with")
+    seed_digest = serializers.CharField(source="delivery.seed.digest")
+    overridden = serializers.BooleanField(help_text="the decision differs from the sampling's result")
+
+    class Meta:
+        model = AcceptanceReport
+        fields = [
+            "sample_size",
+            "defect_count",
+            "accept_number",
+            "reject_number",
+            "proposed",
+            "decision",
+            "overridden",
+            "override_reason",
+            "scored_at",
+            "decided_at",
+            "seed",
+            "seed_digest",
+            "metrics",
+            "sample",
+            "defects",
+        ]
+        read_only_fields = fields
+
+    def get_metrics(self, report: AcceptanceReport) -> dict[str, Any]:
+        return selectors.metrics_for_side(report=report, side=self.context["side"])
+
+    def get_defects(self, report: AcceptanceReport) -> list[dict[str, Any]]:
+        return selectors.defects_for_side(report=report, side=self.context["side"])
+
+    def get_seed(self, report: AcceptanceReport) -> str:
+        return selectors.seed_shown(delivery=report.delivery)
+
+
+class DeliveryDetailSerializer(DeliveryListSerializer):
+    """A delivery with its scoring's progress, why it could not be read (`errors`), and its report
+    once scored (`report`, null before)."""
+
+    kind = serializers.CharField(source="plan.kind", read_only=True)
+    format = serializers.CharField(source="plan.format", read_only=True)
+    seed_digest = serializers.CharField(
+        source="seed.digest", read_only=True, help_text="SHA-256 of the seed committed before the delivery arrived"
+    )
+    # DRF takes declared fields off the class, so this does not hide Serializer.errors at run time.
+    errors = DeliveryErrorSerializer(many=True, read_only=True)  # type: ignore[assignment]
+    side = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField(help_text="decide (the buyer's staff, once scored)")
+    file_url = serializers.SerializerMethodField()
+    report = serializers.SerializerMethodField()
+
+    class Meta(DeliveryListSerializer.Meta):
+        fields = [
+            *DeliveryListSerializer.Meta.fields,
+            "kind",
+            "format",
+            "sha256",
+            "size_bytes",
+            "note",
+            "item_count",
+            "errors",
+            "seed_digest",
+            "side",
+            "actions",
+            "file_url",
+            "report",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["buyer", "supplier", "observer"]))
+    def get_side(self, delivery: Delivery) -> str:
+        return str(self.context["side"])
+
+    def get_decision(self, delivery: Delivery) -> str:
+        report = self.context.get("report")
+        return report.decision if report is not None else ""
+
+    def get_actions(self, delivery: Delivery) -> list[str]:
+        return ["decide"] if self.context["side"] == "buyer" and delivery.state == DeliveryState.SCORED else []
+
+    def get_file_url(self, delivery: Delivery) -> str:
+        path = reverse("delivery-file", args=[delivery.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field(AcceptanceReportSerializer(allow_null=True))
+    def get_report(self, delivery: Delivery) -> dict[str, Any] | None:
+        report = self.context.get("report")
+        if report is None:
+            return None
+        return dict(AcceptanceReportSerializer(report, context=self.context).data)
+
+
+class DeliveryDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5_000,
+        help_text="required when the decision differs from the sampling's result (audited)",
+    )
+
+
+class PassRateSerializer(serializers.Serializer):
+    year = serializers.IntegerField(help_text="year of the decision")
+    modality = serializers.CharField(allow_null=True, help_text="of the contract's lot")
+    decided = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    first_time = serializers.IntegerField(help_text="accepted on the first delivery")
+    rate_bp = serializers.IntegerField(help_text="accepted share of decided deliveries, in basis points (rounded down)")
+
+
+class PassRateQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1900, max_value=9999)

@@ -11,31 +11,36 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace import selectors, services
 from marketplace.api import serializers
 from marketplace.models import (
+    AcceptancePlan,
     Bid,
     CatalogueEntry,
     Challenge,
     Clarification,
     CommitteeMember,
     Contract,
+    Delivery,
     SavedSearch,
     Tender,
 )
+from marketplace.selectors.acceptance import BUYER, SUPPLIER
 from marketplace.states import TenderState
-from portal.api.parsers import LimitedJSONParser
-from portal.errors import Conflict, PermissionDenied
-from portal.idempotency.decorators import idempotent
+from portal.api.parsers import LimitedJSONParser, SizeLimitedMultiPartParser
+from portal.errors import Conflict, NotFound, PermissionDenied
+from portal.idempotency.decorators import KEY_PARAMETER, idempotent
 from portal.permissions import AnyUser, signed_in
 from registry.api.parsing import body_organisation, int_param, region_param
 from registry.api.serializers import parse
@@ -623,6 +628,32 @@ class ChallengeViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
 
+MILESTONE_PK = OpenApiParameter("milestone_pk", int, OpenApiParameter.PATH, description="milestone id")
+
+
+class GoldSetParser(SizeLimitedMultiPartParser):
+    limit_setting = "ACCEPTANCE_GOLD_MAX_BYTES"
+
+
+class DeliveryParser(SizeLimitedMultiPartParser):
+    limit_setting = "ACCEPTANCE_DELIVERY_MAX_BYTES"
+
+
+def _plan_of(contract: Contract, milestone_pk: int) -> AcceptancePlan:
+    """The milestone's acceptance plan: 404 for a milestone of another contract, 409 before the
+    buyer has set one."""
+    plan = (
+        AcceptancePlan.objects.select_related("contract__buyer", "contract__supplier", "milestone")
+        .filter(contract=contract, milestone_id=milestone_pk)
+        .first()
+    )
+    if plan is not None:
+        return plan
+    if not contract.milestones.filter(pk=milestone_pk).exists():
+        raise NotFound()
+    raise Conflict(_("The buyer has not set this milestone's acceptance plan yet."))
+
+
 @extend_schema_view(list=extend_schema(parameters=[serializers.ContractFilterSerializer]))
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Contracts: public in their summary (`?scope=public` lists every one; the default lists your
@@ -695,6 +726,107 @@ class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return self._detail(
             services.contract_terminate(actor=signed_in(request.user), contract=contract, reason=data["reason"])
         )
+
+    # --- delivery acceptance (验收) -------------------------------------------------------------
+
+    def _acceptance_contract(self) -> Contract:
+        """The contract, for its parties and observers (operators, regulators in scope); 404 for
+        anyone else, like a missing one, although the contract's summary is public."""
+        contract = self.get_object()
+        if not selectors.acceptance_side_of(user=self.request.user, contract=contract):
+            raise NotFound()
+        return contract
+
+    @extend_schema(request=None, responses=serializers.ContractAcceptanceSerializer)
+    @action(detail=True, methods=["get"], permission_classes=[IsAuthenticated])
+    def acceptance(self, request: Request, pk: str | None = None) -> Response:
+        """Every milestone's acceptance plan, gold set, committed seed digest, deliveries and next
+        actions, as your side reads it (the supplier's side learns only whether a gold set is in
+        place)."""
+        contract = self.get_object()
+        side, rows = selectors.contract_acceptance(user=request.user, contract=contract)
+        body = {"contract": contract, "side": side, "milestones": rows}
+        return Response(serializers.ContractAcceptanceSerializer(body).data)
+
+    @extend_schema(
+        request=serializers.AcceptancePlanInputSerializer,
+        responses=serializers.AcceptancePlanSerializer,
+        parameters=[MILESTONE_PK],
+    )
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path=r"milestones/(?P<milestone_pk>[0-9]+)/acceptance-plan",
+        url_name="acceptance-plan",
+        permission_classes=[IsAuthenticated],
+    )
+    def acceptance_plan(self, request: Request, pk: str | None = None, milestone_pk: str | None = None) -> Response:
+        """Set or replace the milestone's acceptance plan (the buyer's staff, on an active contract,
+        until the first delivery). The sampling plan follows from the lot size and the tender's AQL;
+        the first sampling seed is committed now."""
+        contract = self._acceptance_contract()
+        data = parse(serializers.AcceptancePlanInputSerializer, request.data)
+        plan = services.acceptance_plan_set(
+            actor=signed_in(request.user),
+            contract=contract,
+            milestone_id=int(self.kwargs["milestone_pk"]),
+            kind=data["kind"],
+            fmt=data["format"],
+            label_set=data["label_set"],
+            lot_size=data["lot_size"],
+        )
+        return Response(serializers.AcceptancePlanSerializer(plan).data)
+
+    @extend_schema(
+        request={MULTIPART: serializers.GoldSetUploadSerializer},
+        responses=serializers.GoldSetSummarySerializer,
+        parameters=[MILESTONE_PK],
+    )
+    @action(
+        detail=True,
+        methods=["put"],
+        url_path=r"milestones/(?P<milestone_pk>[0-9]+)/gold-set",
+        url_name="gold-set",
+        permission_classes=[IsAuthenticated],
+        parser_classes=[GoldSetParser],
+    )
+    def gold_set(self, request: Request, pk: str | None = None, milestone_pk: str | None = None) -> Response:
+        """Upload or replace the gold set (the buyer's staff, until the first delivery). It is read
+        whole: every label must be in the plan's label set (400 naming the line otherwise), and it
+        must hold at least the plan's sample. Never shown to the supplier."""
+        plan = _plan_of(self._acceptance_contract(), int(self.kwargs["milestone_pk"]))
+        data = parse(serializers.GoldSetUploadSerializer, request.data)
+        gold = services.gold_set_upload(actor=signed_in(request.user), plan=plan, upload=data["file"])
+        return Response(serializers.GoldSetSummarySerializer(gold).data)
+
+    @extend_schema(
+        request={MULTIPART: serializers.DeliveryUploadSerializer},
+        responses={201: serializers.DeliveryDetailSerializer},
+        parameters=[MILESTONE_PK, KEY_PARAMETER],  # replaces the list @idempotent documents
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"milestones/(?P<milestone_pk>[0-9]+)/deliveries",
+        url_name="deliveries",
+        permission_classes=[IsAuthenticated],
+        parser_classes=[DeliveryParser],
+    )
+    @idempotent
+    def deliveries(self, request: Request, pk: str | None = None, milestone_pk: str | None = None) -> Response:
+        """Deliver the milestone's labels (the supplier's staff, once the gold set is in place and
+        no earlier delivery awaits its scoring or decision). The scoring runs in the background:
+        poll `deliveries/{id}/`. A retry with the same Idempotency-Key and the same file (by
+        SHA-256) and note replays the first answer."""
+        plan = _plan_of(self._acceptance_contract(), int(self.kwargs["milestone_pk"]))
+        data = parse(serializers.DeliveryUploadSerializer, request.data)
+        actor = signed_in(request.user)
+        delivery = services.delivery_upload(actor=actor, plan=plan, upload=data["file"], note=data["note"])
+        delivery, side = selectors.delivery_for(user=actor, pk=delivery.pk)
+        body = serializers.DeliveryDetailSerializer(
+            delivery, context={"request": request, "side": side, "report": None}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 # --- evaluation committee: the draw and the experts' seats ----------------------------------
@@ -778,3 +910,77 @@ class CommitteeSeatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         data = parse(serializers.SeatDeclineSerializer, request.data)
         services.committee_member_decline(actor=signed_in(request.user), member=seat, declaration=data["declaration"])
         return Response(self.get_serializer(self.get_object()).data)
+
+
+# --- delivery acceptance: deliveries, the buyer's decision, public pass rates -----------------
+
+
+class DeliveryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Deliveries of the contracts your organisations are party to (newest first), each with its
+    scoring's progress and, once scored, the acceptance report as your side reads it. Operators
+    and regulators whose scope covers the tender read one by its id; anyone else gets 404."""
+
+    serializer_class = serializers.DeliveryListSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends: list[type] = []
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[Delivery]:
+        return selectors.deliveries_of(user=self.request.user)
+
+    def _detail(self, delivery: Delivery, side: str) -> Response:
+        report = selectors.report_of(delivery=delivery)
+        if report is not None:
+            delivery.report = report  # one object both ways: the serializer reads it from either side
+        context = {"request": self.request, "side": side, "report": report}
+        return Response(serializers.DeliveryDetailSerializer(delivery, context=context).data)
+
+    @extend_schema(responses=serializers.DeliveryDetailSerializer)
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        """The delivery: `state`, `progress_done` / `progress_total` / `percent` while it is scored,
+        `errors` when it could not be read, and `report` once scored. The supplier's side gets the
+        defects by what it delivered, never a gold label."""
+        delivery, side = selectors.delivery_for(user=request.user, pk=self.kwargs["pk"])
+        return self._detail(delivery, side)
+
+    @extend_schema(request=serializers.DeliveryDecisionSerializer, responses=serializers.DeliveryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def decision(self, request: Request, pk: str | None = None) -> Response:
+        """Accept or reject a scored delivery (the buyer's staff). Deciding otherwise than the
+        sampling's result needs a reason (audited). Accepting meets the milestone and makes its
+        amount due; 409 unless the delivery is scored and awaiting the decision."""
+        delivery, _side = selectors.delivery_for(user=request.user, pk=self.kwargs["pk"])
+        data = parse(serializers.DeliveryDecisionSerializer, request.data)
+        services.delivery_decide(
+            actor=signed_in(request.user), delivery=delivery, decision=data["decision"], reason=data["reason"]
+        )
+        return self._detail(*selectors.delivery_for(user=request.user, pk=delivery.pk))
+
+    @extend_schema(request=None, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def file(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The delivered file as uploaded, for the two parties (403 for observers)."""
+        delivery, side = selectors.delivery_for(user=request.user, pk=self.kwargs["pk"])
+        if side not in (BUYER, SUPPLIER):
+            raise PermissionDenied(_("Only the parties to the contract download a delivery."))
+        return FileResponse(delivery.file.open("rb"), as_attachment=True, filename=delivery.original_name)
+
+
+class AcceptanceStatisticsViewSet(viewsets.GenericViewSet):
+    """Public figures of delivery acceptance; no party is named."""
+
+    permission_classes = [AllowAny]
+    filter_backends: list[type] = []
+    pagination_class = None
+    serializer_class = serializers.PassRateSerializer
+
+    @extend_schema(
+        parameters=[serializers.PassRateQuerySerializer], responses=serializers.PassRateSerializer(many=True)
+    )
+    @action(detail=False, methods=["get"], url_path="pass-rates")
+    def pass_rates(self, request: Request) -> Response:
+        """Decided deliveries per year of decision and modality of the contract's lot: how many were
+        accepted, how many on the first delivery, and the pass rate in basis points."""
+        params = parse(serializers.PassRateQuerySerializer, request.query_params)
+        rows = selectors.acceptance_pass_rates(year=params["year"])
+        return Response(serializers.PassRateSerializer(rows, many=True).data)

@@ -3,10 +3,12 @@ the header in the OpenAPI schema)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,11 +30,21 @@ KEY_PARAMETER = OpenApiParameter(
 
 def _payload(request: Request) -> Any:
     data = request.data
-    if hasattr(data, "lists"):  # form or multipart: keep every value, name files by size
+    if hasattr(data, "lists"):  # form or multipart: keep every value, name files by their content
         fields = {name: values for name, values in data.lists() if name not in request.FILES}
-        files = {name: [(f.name, f.size) for f in request.FILES.getlist(name)] for name in request.FILES}
+        files = {name: [(f.name, f.size, _sha256(f)) for f in request.FILES.getlist(name)] for name in request.FILES}
         return {"fields": fields, "files": files}
     return data
+
+
+def _sha256(upload: UploadedFile) -> str:
+    """The file's SHA-256, so that a retry with the same key but another file of the same name and
+    size answers 409 instead of replaying. The file is rewound for the view that reads it next."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def idempotent(method: Callable[..., Response]) -> Callable[..., Response]:
