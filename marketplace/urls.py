@@ -2,6 +2,7 @@ from django.urls import path
 
 from marketplace.feeds import TenderFeed
 from marketplace.views import (
+    acceptance,
     alerts,
     awards,
     bidding,
@@ -59,6 +60,21 @@ urlpatterns = [
         name="contract-milestone-meet",
     ),
     path("contracts/<int:pk>/terminate/", contracts.contract_terminate, name="contract-terminate"),
+    # Delivery acceptance: the buyer's plan, gold set and decision; the vendor's deliveries
+    path("contracts/<int:pk>/acceptance/", acceptance.contract_acceptance, name="contract-acceptance"),
+    path("contracts/<int:pk>/milestones/<int:milestone_pk>/plan/", acceptance.acceptance_plan, name="acceptance-plan"),
+    path("contracts/<int:pk>/milestones/<int:milestone_pk>/gold/", acceptance.gold_set, name="gold-set"),
+    path(
+        "contracts/<int:pk>/milestones/<int:milestone_pk>/deliveries/new/",
+        acceptance.delivery_upload,
+        name="delivery-upload",
+    ),
+    path("deliveries/<int:pk>/", acceptance.delivery_detail, name="delivery-detail"),
+    path("deliveries/<int:pk>/progress/", acceptance.delivery_progress, name="delivery-progress"),
+    path("deliveries/<int:pk>/report.pdf", acceptance.delivery_report_pdf, name="delivery-report-pdf"),
+    path("deliveries/<int:pk>/decide/", acceptance.delivery_decide, name="delivery-decide"),
+    path("deliveries/<int:pk>/file/", acceptance.delivery_file, name="delivery-file"),
+    path("acceptance/", acceptance.acceptance_statistics, name="acceptance-statistics"),
     # Experts
     path("experts/invitations/", committee.expert_invitations, name="expert-invitations"),
     path("seats/<int:member_pk>/accept/", committee.member_accept, name="member-accept"),

@@ -45,7 +45,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contract": contract,
         "side": selectors.contract_side_of(user=request.user, contract=contract),
         "actions": selectors.contract_actions_for(user=request.user, contract=contract),
-        "milestones": contract.milestones.all(),
+        # A milestone with an acceptance plan is met by accepting a delivery, not by hand.
+        "milestones": contract.milestones.select_related("acceptance_plan"),
     }
     return render(request, "marketplace/contract_detail.html", context)
 
