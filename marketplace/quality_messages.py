@@ -24,7 +24,7 @@ MESSAGES: dict[str, tuple[Promise, ...]] = {
     # what was asked for
     "unknown_kind": (_("“%(kind)s” is not a kind of labelling (one of %(allowed)s)."),),
     "format_not_for_kind": (_("A %(fmt)s file cannot hold %(kind)s labels: use one of %(allowed)s."),),
-    "unknown_label": (_("The label “%(label)s” is not in the tender's label set."),),
+    "unknown_label": (_("The label “%(label)s” is not in the plan's label set."),),
     # reading the file
     "empty_file": (_("The file is empty."),),
     "not_utf8": (

@@ -304,6 +304,12 @@ SPECTACULAR_SETTINGS = {
         "OccupationEnum": "registry.talent.models.Occupation",
         "NeedStatusEnum": "registry.institutions.models.NeedStatus",
         "ProcedureEnum": "marketplace.procedures.Procedure",
+        "AcceptanceKindEnum": "marketplace.models.AcceptanceKind",
+        "DeliveryFormatEnum": "marketplace.models.DeliveryFormat",
+        "DeliveryStateEnum": "marketplace.models.DeliveryState",
+        "DecisionEnum": "marketplace.models.Decision",
+        # Keeps the organisation kinds' component name now that acceptance plans have a `kind` too.
+        "KindEnum": "registry.roles.OrganisationKind",
         "EvaluationMethodEnum": "marketplace.procedures.EvaluationMethod",
         "TenderStateEnum": "marketplace.states.TenderState",
         "LotStateEnum": "marketplace.models.LotState",
@@ -328,7 +334,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # A line per task run is noise in embedded mode, where tasks run inside the web process (and
     # the demo seed runs ~100); CELERY_TRACE_LOG_LEVEL=INFO brings the lines back for a worker.
-    "loggers": {"celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")},
+        # fpdf2's font subsetting logs every table it writes at INFO (acceptance report PDFs).
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Registry import --------------------------------------------------------------------------

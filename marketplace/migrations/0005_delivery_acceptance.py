@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('sample_size', models.PositiveIntegerField(verbose_name='sample size')),
                 ('accept_number', models.PositiveIntegerField(verbose_name='acceptance number (Ac)')),
                 ('reject_number', models.PositiveIntegerField(verbose_name='rejection number (Re)')),
-                ('full_inspection', models.BooleanField(default=False, verbose_name='100 % inspection')),
+                ('full_inspection', models.BooleanField(default=False, verbose_name='full inspection')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('contract', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='acceptance_plans', to='marketplace.contract', verbose_name='contract')),

@@ -52,7 +52,7 @@ class AcceptancePlan(models.Model):
     sample_size = models.PositiveIntegerField(_("sample size"))
     accept_number = models.PositiveIntegerField(_("acceptance number (Ac)"))
     reject_number = models.PositiveIntegerField(_("rejection number (Re)"))
-    full_inspection = models.BooleanField(_("100 % inspection"), default=False)
+    full_inspection = models.BooleanField(_("full inspection"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -330,7 +330,7 @@ def _check_delivery_allowed(contract: Contract, plan: AcceptancePlan) -> None:
         raise Conflict(_("The previous delivery of this milestone is still being scored or decided."))
     if plan.deliveries.filter(state__in=COUNTED_DELIVERY_STATES).count() >= contract.max_deliveries:
         raise Conflict(
-            _("The contract allows %(n)d deliveries per milestone, and they are used up.")
+            _("The deliveries the contract allows for this milestone (%(n)d) are used up.")
             % {"n": contract.max_deliveries}
         )
 

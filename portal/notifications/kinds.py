@@ -34,14 +34,14 @@ KINDS: dict[str, Any] = {
     ),
     "delivery.invalid": _("Delivery %(number)s for contract %(contract)s could not be read: see why and deliver again"),
     "delivery.scored": _(
-        "Delivery %(number)s for contract %(contract)s is scored: %(defects)s defects in a sample of %(sample)s "
-        "(at most %(ac)s accepted)"
+        "Delivery %(number)s for contract %(contract)s is scored: defects found %(defects)s, sample %(sample)s, "
+        "acceptance number %(ac)s"
     ),
     "delivery.accepted": _(
         "Delivery %(number)s for “%(milestone)s” of contract %(contract)s was accepted: %(amount)s is now due"
     ),
     "delivery.rejected": _(
-        "Delivery %(number)s for “%(milestone)s” of contract %(contract)s was rejected; %(left)s deliveries remain"
+        "Delivery %(number)s for “%(milestone)s” of contract %(contract)s was rejected; deliveries left: %(left)s"
     ),
     "milestone.failed": _(
         "Delivery %(number)s for “%(milestone)s” of contract %(contract)s was rejected and no delivery remains: "

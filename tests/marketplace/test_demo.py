@@ -13,9 +13,10 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from marketplace import demo, services
+from marketplace import demo, demo_acceptance, services
 from marketplace.committee_replay import committee_draw_replay
 from marketplace.models import (
+    AcceptancePlan,
     Award,
     Bid,
     BidResult,
@@ -30,8 +31,11 @@ from marketplace.models import (
     Contract,
     ContractMilestone,
     ContractState,
+    Delivery,
+    DeliveryState,
     MemberState,
     MilestoneState,
+    PaymentDue,
     Release,
     ScoreSheet,
     Tender,
@@ -285,7 +289,10 @@ def test_the_awarded_tenders_have_contracts_in_every_state(seeded):
     assert pending.supplier.name == "成都星标智能科技有限公司"  # `vendor` can sign it by hand
     for active in contracts.filter(state=ContractState.ACTIVE):
         assert active.signed_at
-        assert [m.state for m in active.milestones.all()] == [MilestoneState.MET] + [MilestoneState.SCHEDULED] * 2
+        first, *later = active.milestones.all()
+        assert first.state == MilestoneState.MET  # by hand
+        for milestone in later:  # met only by an accepted delivery (marketplace/demo_acceptance.py)
+            assert milestone.state == MilestoneState.SCHEDULED or hasattr(milestone, "payment_due")
     completed = contracts.get(state=ContractState.COMPLETED)
     assert completed.completed_at
     assert not completed.milestones.exclude(state=MilestoneState.MET).exists()
@@ -350,3 +357,19 @@ def test_the_demo_open_data_validates(seeded):
     assert len({release["ocid"] for release in releases}) == published.count()
     assert {"award", "contract", "implementation"} <= {tag for release in releases for tag in release["tag"]}
     assert ocds_problems(package) == []
+
+
+def test_the_bus_contracts_show_delivery_acceptance_in_every_state(seeded):
+    deliveries = Delivery.objects.filter(contract__tender__title=demo_acceptance.BUS_TENDER)
+    assert sorted(deliveries.values_list("state", flat=True)) == sorted(
+        [DeliveryState.REJECTED, DeliveryState.SCORED, DeliveryState.ACCEPTED]
+    )
+    awaiting = deliveries.get(state=DeliveryState.SCORED)
+    assert awaiting.report.proposed == "accepted"  # the agency confirms it in the README's journey
+    assert awaiting.contract.supplier.memberships.filter(user__username="vendor").exists()
+    accepted = deliveries.get(state=DeliveryState.ACCEPTED)
+    assert PaymentDue.objects.get().milestone == accepted.milestone
+    assert accepted.milestone.state == MilestoneState.MET
+    waiting = AcceptancePlan.objects.filter(deliveries__isnull=True, gold_set__isnull=False)
+    assert waiting.count() == 1  # the vendor's next delivery
+    assert demo_acceptance.seed_acceptance(users={u.username: u for u in User.objects.all()}) == 0

@@ -34,7 +34,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from marketplace import services
-from marketplace.models import Bid, CatalogueEntry, Clarification, Lot, Release, Tender, TenderDocument
+from marketplace.models import (
+    Bid,
+    CatalogueEntry,
+    Clarification,
+    Contract,
+    ContractMilestone,
+    Delivery,
+    Lot,
+    Release,
+    Tender,
+    TenderDocument,
+)
 from marketplace.states import TenderState
 from portal.audit.models import AuditEntry
 from portal.idempotency.models import IdempotencyRecord
@@ -247,6 +258,11 @@ def _ids_by_collection() -> dict[str, list[str]]:
         ("clarifications", "clarification"): Clarification,
         ("releases", "release"): Release,
         ("lots", "lot"): Lot,
+        # Nested routes (contracts/{pk}/milestones/{milestone_pk}/…) take their own ids, or the
+        # walk would square every id of the exchange.
+        ("contracts", "contract"): Contract,
+        ("milestones", "contractmilestone"): ContractMilestone,
+        ("deliveries", "delivery"): Delivery,
         ("auditentry",): AuditEntry,
     }
     ids: dict[str, list[str]] = {}
