@@ -1,6 +1,7 @@
 """Benchmarks against PostgreSQL: `python -m bench data` builds the scale data set (idempotent),
 `python -m bench` runs every benchmark and prints one line per figure, `python -m bench tenders`
-only the tender exchange's.
+only the tender exchange's, `python -m bench acceptance` only delivery acceptance's (scoring and a
+full 1,000,000-item delivery).
 
     make bench-data && make bench    # database postgres://postgres@127.0.0.1:5432/portal_bench
     DATABASE_URL=postgres://… make bench
@@ -38,12 +39,29 @@ def main(argv: list[str]) -> int:
     scale_data()
     if argv[:1] == ["data"]:
         return 0
-    from bench import bench_audit_append, bench_home_page, bench_registry, bench_tenders
+    from bench import (
+        bench_acceptance,
+        bench_audit_append,
+        bench_home_page,
+        bench_quality,
+        bench_registry,
+        bench_tenders,
+    )
 
     if argv[:1] == ["tenders"]:  # the exchange's measures alone
         harness.report(bench_tenders.run())
         return 0
-    results = [*bench_audit_append.run(), *bench_home_page.run(), *bench_registry.run(), *bench_tenders.run()]
+    if argv[:1] == ["acceptance"]:
+        harness.report([*bench_quality.run(), *bench_acceptance.run()])
+        return 0
+    results = [
+        *bench_audit_append.run(),
+        *bench_home_page.run(),
+        *bench_registry.run(),
+        *bench_tenders.run(),
+        *bench_quality.run(),
+        *bench_acceptance.run(),
+    ]
     harness.report(results)
     return 0
 
