@@ -10,8 +10,10 @@ a party asking for the other side's action gets 403. Uploads go through
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -44,6 +46,7 @@ from portal.permissions import signed_in
 from portal.uploads import SizeLimitedUploadHandler
 from registry.taxonomy import Modality
 
+T = TypeVar("T")
 DEFECTS_PER_PAGE = 50
 # Which side acts, per action of `selectors.contract_acceptance`.
 ACTION_SIDES = {"plan": BUYER, "gold": BUYER, "deliver": SUPPLIER, "decide": BUYER}
@@ -65,6 +68,19 @@ def _milestone_row(request: HttpRequest, pk: int, milestone_pk: int, *, action: 
     if action not in row.actions:
         raise Conflict(str(_CLOSED[action]))
     return row
+
+
+def _run_service(form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]:
+    """Call the service behind a valid form: its result and 200, or None with the service's
+    errors on the form and 400 (invalid) or 409 (the state does not allow it)."""
+    try:
+        return call(), 200
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None, 400
+    except Conflict as error:
+        form.add_error(None, error.message)
+        return None, 409
 
 
 _CLOSED = {
@@ -109,8 +125,9 @@ def acceptance_plan(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRes
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            try:
-                services.acceptance_plan_set(
+            plan, status = _run_service(
+                form,
+                lambda: services.acceptance_plan_set(
                     actor=signed_in(request.user),
                     contract=contract,
                     milestone_id=row.milestone.pk,
@@ -118,13 +135,9 @@ def acceptance_plan(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRes
                     fmt=form.cleaned_data["format"],
                     label_set=form.labels(),
                     lot_size=form.cleaned_data["lot_size"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except Conflict as error:
-                form.add_error(None, error.message)
-                status = 409
-            else:
+                ),
+            )
+            if plan is not None:
                 messages.success(request, _("The acceptance plan is saved."))
                 return redirect("marketplace:contract-acceptance", pk=contract.pk)
     context = {
@@ -164,15 +177,14 @@ def _gold_set(request: HttpRequest, row: MilestoneAcceptance, handler: SizeLimit
         limit = settings.ACCEPTANCE_GOLD_MAX_BYTES
         form = GoldSetForm(request.POST, files, too_large_message=_too_large(handler, limit))
         status = 400
-        if form.is_valid() and row.plan is not None:
-            try:
-                services.gold_set_upload(actor=signed_in(request.user), plan=row.plan, upload=form.cleaned_data["file"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except Conflict as error:
-                form.add_error(None, error.message)
-                status = 409
-            else:
+        if form.is_valid() and (plan := row.plan) is not None:
+            gold, status = _run_service(
+                form,
+                lambda: services.gold_set_upload(
+                    actor=signed_in(request.user), plan=plan, upload=form.cleaned_data["file"]
+                ),
+            )
+            if gold is not None:
                 messages.success(request, _("The gold set is stored. The vendor sees only that it is ready."))
                 return redirect("marketplace:contract-acceptance", pk=contract.pk)
     context = {
@@ -206,20 +218,17 @@ def _delivery_upload(request: HttpRequest, row: MilestoneAcceptance, handler: Si
         limit = settings.ACCEPTANCE_DELIVERY_MAX_BYTES
         form = DeliveryUploadForm(request.POST, files, too_large_message=_too_large(handler, limit))
         status = 400
-        if form.is_valid() and row.plan is not None:
-            try:
-                delivery = services.delivery_upload(
+        if form.is_valid() and (plan := row.plan) is not None:
+            delivery, status = _run_service(
+                form,
+                lambda: services.delivery_upload(
                     actor=signed_in(request.user),
-                    plan=row.plan,
+                    plan=plan,
                     upload=form.cleaned_data["file"],
                     note=form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except Conflict as error:
-                form.add_error(None, error.message)
-                status = 409
-            else:
+                ),
+            )
+            if delivery is not None:
                 messages.success(request, _("The delivery is received; it is being scored."))
                 return redirect("marketplace:delivery-detail", pk=delivery.pk)
     context = {
