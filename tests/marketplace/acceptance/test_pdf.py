@@ -62,12 +62,13 @@ def test_the_report_pdf_renders_chinese_in_the_embedded_font(client, scored):
     assert content.startswith(b"%PDF-")
     assert b"/FontFile2" in content  # the TrueType subset is embedded
     text = _text(content)
-    assert "首批交付验收" in text  # the milestone's title
-    assert REASON in text
-    assert contract.reference in text
-    assert scored.seed.digest in text
+    flat = "".join(text.split())  # long values wrap where the page's width ends them
+    assert "首批交付验收" in flat  # the milestone's title
+    assert REASON in flat
+    assert contract.reference in flat
+    assert scored.seed.digest in flat
     report = AcceptanceReport.objects.get(delivery=scored)
-    assert scored.seed.seed in text  # revealed with the report
+    assert scored.seed.seed in flat  # revealed with the report
     assert "Acceptance number (Ac)" in text
     assert f"Defects in the sample {report.defect_count}" in text
     assert "Accuracy 0.9500" in text
