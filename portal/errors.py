@@ -42,3 +42,11 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = _("The request conflicts with the current state.")
+
+
+class ServiceUnavailable(DomainError):
+    """An outside service the request needs does not answer; trying again later may work."""
+
+    status = 503
+    code = "service_unavailable"
+    default_message = _("A service this needs is not answering. Try again in a few minutes.")

@@ -405,3 +405,23 @@ ACCEPTANCE_SCORING_STALE_SECONDS = env_int("ACCEPTANCE_SCORING_STALE_SECONDS", 1
 ACCEPTANCE_PDF_FONT = env_str(
     "ACCEPTANCE_PDF_FONT", str(BASE_DIR / "static" / "vendor" / "fonts" / "NotoSansSC-Regular.ttf")
 )
+
+# --- Payments ---------------------------------------------------------------------------------
+
+# Enterprise orders are paid by card through Stripe (marketplace/payments/gateway.py is the only
+# code that talks to it). Keys come from the environment only; without STRIPE_SECRET_KEY the card
+# path answers "payments unavailable". STRIPE_API_BASE points the client elsewhere (localstripe in
+# tests). The API version is pinned: webhooks of another version are refused.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_API_VERSION = env_str("STRIPE_API_VERSION", "2026-10-28.endive")
+# Retries the library makes itself on a network error, before the portal's own retry with backoff.
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2)
+# How old a webhook's signature timestamp may be (Stripe's default tolerance).
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
+    "task": "marketplace.tasks.payments_reconcile_task",
+    "schedule": 24 * 60 * 60,
+}

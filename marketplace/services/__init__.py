@@ -38,6 +38,18 @@ from marketplace.services.contracts import (
 )
 from marketplace.services.evaluation import ScoreInput, bids_under_evaluation, score_sheet_save
 from marketplace.services.opening import tender_open, tenders_close_due
+from marketplace.services.payments import (
+    Difference,
+    contract_payments_release,
+    milestone_payment_authorise,
+    milestone_payment_capture,
+    milestone_payment_refund,
+    milestone_payment_release,
+    payments_reconcile,
+    stripe_event_process,
+    stripe_event_receive,
+    treasury_transfer_record,
+)
 from marketplace.services.publicity import challenge_answer, challenge_submit, tender_publicise
 from marketplace.services.tenders import (
     LotSpec,
@@ -58,6 +70,7 @@ __all__ = [
     "BidDocumentInput",
     "ContractMilestoneSpec",
     "DeadlinePassed",
+    "Difference",
     "LotSpec",
     "MilestoneSpec",
     "ScoreInput",
@@ -82,6 +95,7 @@ __all__ = [
     "committee_refill",
     "contract_milestone_meet",
     "contract_milestones_set",
+    "contract_payments_release",
     "contract_sign",
     "contract_terminate",
     "contracts_remind_unsigned",
@@ -91,10 +105,17 @@ __all__ = [
     "delivery_score",
     "delivery_upload",
     "gold_set_upload",
+    "milestone_payment_authorise",
+    "milestone_payment_capture",
+    "milestone_payment_refund",
+    "milestone_payment_release",
+    "payments_reconcile",
     "saved_search_create",
     "saved_search_delete",
     "saved_searches_notify",
     "score_sheet_save",
+    "stripe_event_process",
+    "stripe_event_receive",
     "tender_amend",
     "tender_award",
     "tender_cancel",
@@ -107,4 +128,5 @@ __all__ = [
     "tender_retender",
     "tender_update",
     "tenders_close_due",
+    "treasury_transfer_record",
 ]

@@ -22,6 +22,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
+from functools import partial
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 from uuid import uuid4
@@ -63,6 +64,7 @@ from marketplace.quality.sampling import sampling_plan
 from marketplace.quality_messages import quality_error_message
 from marketplace.services._common import lock, require_buyer_staff, require_vendor_staff, required_text, staff_of
 from marketplace.services.contracts import milestone_met
+from marketplace.services.payments import payment_capture_queue, payment_release_queue
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict, NotFound
@@ -572,6 +574,7 @@ def delivery_decide(*, actor: User, delivery: Delivery, decision: str, reason: s
             PaymentDue.objects.create(
                 milestone=milestone, contract=contract, delivery=delivery, amount_fen=milestone.amount_fen, due_at=now
             )
+            transaction.on_commit(partial(payment_capture_queue, milestone.pk))
             params["amount"] = format_fen(milestone.amount_fen)
             kind = "delivery.accepted"
         else:
@@ -581,6 +584,7 @@ def delivery_decide(*, actor: User, delivery: Delivery, decision: str, reason: s
             if left == 0:
                 milestone.state = MilestoneState.FAILED
                 milestone.save(update_fields=["state"])
+                transaction.on_commit(partial(payment_release_queue, milestone.pk))
                 audit_record(
                     actor=actor,
                     action="contract.milestone_failed",

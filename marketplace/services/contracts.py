@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import cast
 
 from django.core.exceptions import ValidationError
@@ -36,6 +37,7 @@ from marketplace.models import (
 )
 from marketplace.ocds.publish import release_record
 from marketplace.services._common import lock, require_buyer_staff, require_vendor_staff, required_text, staff_of
+from marketplace.services.payments import contract_payments_release_queue
 from marketplace.services.tenders import FULL_BP, _transition
 from marketplace.states import TenderAction, TenderState
 from portal.accounts.models import User
@@ -368,6 +370,7 @@ def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contr
             after=snapshot(contract, CONTRACT_AUDIT_FIELDS),
         )
         release_record(tender=contract.tender, tags=["contractTermination"])
+        transaction.on_commit(partial(contract_payments_release_queue, contract.pk))
         notify(
             users=staff_of(contract.buyer, contract.supplier),
             kind="contract.terminated",

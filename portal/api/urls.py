@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from marketplace.api.payments import stripe_webhook
 from marketplace.api.urls import router as marketplace_router
 from portal.accounts.api import MeApi
 from portal.notifications.api import router as notifications_router
@@ -30,5 +31,6 @@ for app_router in (
 urlpatterns = [
     path("me/", MeApi.as_view(), name="me"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("payments/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("", include(router.urls)),
 ]

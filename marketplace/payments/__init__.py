@@ -1,0 +1,1 @@
+"""Payments of milestones: the Stripe gateway (the only code that imports `stripe`)."""
