@@ -19,11 +19,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(PY)
-	$(PIP) install --quiet -r requirements.txt
+$(VENV)/.runtime: requirements.txt requirements-demo.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt -r requirements-demo.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+$(VENV)/.dev: requirements.txt requirements-demo.txt requirements-dev.txt | $(PY)
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
@@ -39,11 +39,17 @@ install: $(VENV)/.runtime static/vendor/.stamp
 install-dev: $(VENV)/.dev static/vendor/.stamp
 assets: static/vendor/.stamp
 
+# Card payments run in Stripe's test mode against a local stand-in (portal/demo_stripe.py, on
+# 127.0.0.1:$(DEMO_STRIPE_PORT)), stopped with the server.
+DEMO_STRIPE_PORT ?= 8420
+DEMO_STRIPE := STRIPE_SECRET_KEY=sk_test_demo STRIPE_API_BASE=http://127.0.0.1:$(DEMO_STRIPE_PORT)
+
 run: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(MANAGE) seed_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(PY) -m portal.demo_stripe $(DEMO_STRIPE_PORT) & stripe=$$!; trap 'kill $$stripe' EXIT; \
+		$(DEMO_STRIPE) $(MANAGE) runserver 127.0.0.1:8000
 
 # Exit status 5 (no tests collected) is a failure like any other non-zero status.
 test: install-dev

@@ -29,7 +29,10 @@ from marketplace.models import (
     ContractMilestone,
     Delivery,
     Lot,
+    MilestonePayment,
+    PaymentEntry,
     Release,
+    StripeEvent,
     Tender,
     TenderAmendment,
     TenderDocument,
@@ -230,4 +233,45 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "item_count",
         "errors",
     )
+    readonly_fields = fields
+
+
+class PaymentEntryInline(ReadOnlyInline):
+    model = PaymentEntry
+    fields = (
+        "recorded_at",
+        "kind",
+        "amount_fen",
+        "stripe_id",
+        "transfer_date",
+        "voucher_number",
+        "note",
+        "recorded_by",
+    )
+    readonly_fields = fields
+    ordering = ("recorded_at", "pk")
+
+
+@admin.register(MilestonePayment)
+class MilestonePaymentAdmin(ReadOnlyAdmin):
+    """A milestone's payment and its append-only entries; changes go through the services."""
+
+    list_display = ("milestone", "contract", "method", "state", "amount_fen", "updated_at")
+    list_filter = ("method", "state")
+    search_fields = ("=contract__reference", "=intent_id")
+    list_select_related = ("milestone", "contract")
+    fields = _all_fields(MilestonePayment, leave_out=("id",))
+    readonly_fields = fields
+    inlines = (PaymentEntryInline,)
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    """Webhook events as received. The payload is left out: a PaymentIntent's carries its
+    `client_secret`, which nobody needs to read here."""
+
+    list_display = ("event_id", "type", "intent_id", "received_at", "processed_at", "attempts")
+    list_filter = ("type",)
+    search_fields = ("=event_id", "=intent_id")
+    fields = _all_fields(StripeEvent, leave_out=("id", "payload"))
     readonly_fields = fields

@@ -544,6 +544,23 @@ TENDERS = [
         ),
         after=After.SCORED,
     ),
+    # An enterprise's request for quotation, awarded: its contract is paid by card (issue 7), the
+    # others by treasury transfer. Last in the list, so the ids of the tenders above do not move.
+    DemoTender(
+        title="汽车零部件产线缺陷图像分类标注询价",
+        description="对汽车零部件产线质检相机拍摄的图像按缺陷类型进行分类标注，分两批交付，逐批验收、逐批付款。",
+        sector=S.MANUFACTURING,
+        days=5,
+        lots=(DemoLot("产线缺陷图像分类标注", M.IMAGE, 60_000, VolumeUnit.IMAGE, 300_000),),
+        end=TenderState.AWARDED,
+        buyer="buyer",
+        procedure=Procedure.REQUEST_FOR_QUOTATION,
+        method=Method.LOWEST_PRICE,
+        weights=(10_000, 0, 0),
+        bids=(DemoBid("vendor", 1, 268_000), DemoBid("vendor2", 1, 279_000)),
+        after=After.AWARDED,
+        contracts=(ContractState.ACTIVE,),
+    ),
 ]
 
 

@@ -5,8 +5,12 @@
   plan and a gold set; delivery 1 was rejected, delivery 2 is scored and awaits the agency's
   decision (the hand journey of the README: the agency confirms it).
 - Lot 2 (station names in announcements, CoNLL BIO entities): the second milestone was accepted on
-  the first delivery, so it is met and its payment is due; the third milestone has a plan and a
-  gold set and waits for the vendor's delivery.
+  the first delivery, so it is met, and the agency recorded its treasury transfer; the third
+  milestone has a plan and a gold set and waits for the vendor's delivery.
+
+And on the enterprise's request for quotation (汽车零部件…, paid by card): the second milestone
+has a plan, a gold set and a scored delivery awaiting the buyer, who pays it by card (a Stripe test
+card; `make run` serves a local stand-in for Stripe) and then accepts it, which captures the hold.
 
 Labels come from a seeded generator, so every run builds the same files. Idempotent: a contract
 whose milestone already has a plan is left alone.
@@ -17,12 +21,15 @@ from __future__ import annotations
 import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from marketplace import services
 from marketplace.models import AcceptancePlan, Contract, ContractState, Decision, Delivery, DeliveryState
 from portal.accounts.models import User
 
 BUS_TENDER = "成都市公交客流视频与报站语音数据标注服务"
+ENTERPRISE_TENDER = "汽车零部件产线缺陷图像分类标注询价"
+DEFECTS = ("无缺陷", "划痕", "凹坑", "毛刺", "缺料")
 CROWDING = ("空闲", "适中", "拥挤", "满载")
 STATIONS = (
     "天府广场",
@@ -41,18 +48,20 @@ ENTITY = "站名"
 
 def seed_acceptance(*, users: dict[str, User]) -> int:
     """Create what is missing; return how many deliveries were made."""
+    created = 0
     contracts = list(
         Contract.objects.filter(tender__title=BUS_TENDER, state=ContractState.ACTIVE).order_by("award__lot__number")
     )
-    if len(contracts) != 2:
-        return 0
-    buyer = users["agency"]
-    created = 0
-    video, speech = contracts
-    if not video.acceptance_plans.exists():
-        created += _crowding(buyer, video, _supplier(users, video))
-    if not speech.acceptance_plans.exists():
-        created += _stations(buyer, speech, _supplier(users, speech))
+    if len(contracts) == 2:
+        buyer = users["agency"]
+        video, speech = contracts
+        if not video.acceptance_plans.exists():
+            created += _crowding(buyer, video, _supplier(users, video))
+        if not speech.acceptance_plans.exists():
+            created += _stations(buyer, speech, _supplier(users, speech))
+    enterprise = Contract.objects.filter(tender__title=ENTERPRISE_TENDER, state=ContractState.ACTIVE).first()
+    if enterprise is not None and not enterprise.acceptance_plans.exists():
+        created += _defects(users["buyer"], enterprise, _supplier(users, enterprise))
     return created
 
 
@@ -108,6 +117,27 @@ def _with_errors(labels: dict[str, str], rng: random.Random, share: float) -> di
     }
 
 
+# --- the enterprise's order: classification, paid by card -------------------------------------------
+
+
+def _defects(buyer: User, contract: Contract, supplier: User) -> int:
+    rng = random.Random(20243)  # noqa: S311 (demo labels, not secrets)
+    gold = {f"part-{i:05d}": rng.choice(DEFECTS) for i in range(300)}
+    plan = services.acceptance_plan_set(
+        actor=buyer,
+        contract=contract,
+        milestone_id=_milestone(contract, 2),
+        kind="classification",
+        fmt="csv",
+        label_set=list(DEFECTS),
+        lot_size=1_000,
+    )
+    services.gold_set_upload(actor=buyer, plan=plan, upload=SimpleUploadedFile("金标准.csv", _csv(gold).encode()))
+    everything = {f"part-{i:05d}": rng.choice(DEFECTS) for i in range(1_000)} | gold
+    _deliver(supplier, plan, "首批缺陷分类.csv", _csv(everything))
+    return 1
+
+
 # --- lot 2: entities ---------------------------------------------------------------------------------
 
 
@@ -128,6 +158,15 @@ def _stations(buyer: User, contract: Contract, supplier: User) -> int:
     delivery = _deliver(supplier, plan, "报站语音实体标注.conll", _conll(sentences))
     if delivery.state == DeliveryState.SCORED:
         services.delivery_decide(actor=buyer, delivery=delivery, decision=Decision.ACCEPTED)
+        milestone = delivery.milestone
+        services.treasury_transfer_record(
+            actor=buyer,
+            contract=contract,
+            milestone_id=milestone.pk,
+            amount_fen=milestone.amount_fen,
+            transfer_date=timezone.localdate(),
+            voucher_number="GK2026-0001873",
+        )
     third = services.acceptance_plan_set(
         actor=buyer,
         contract=contract,

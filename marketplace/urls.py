@@ -11,6 +11,7 @@ from marketplace.views import (
     committee,
     contracts,
     evaluation,
+    payments,
     public,
     trail,
     wizard,
@@ -75,6 +76,17 @@ urlpatterns = [
     path("deliveries/<int:pk>/decide/", acceptance.delivery_decide, name="delivery-decide"),
     path("deliveries/<int:pk>/file/", acceptance.delivery_file, name="delivery-file"),
     path("acceptance/", acceptance.acceptance_statistics, name="acceptance-statistics"),
+    # Milestone payments: the buyer's card (enterprise orders), the agency's treasury transfers
+    path("contracts/<int:pk>/payments/", payments.contract_payments, name="contract-payments"),
+    path("contracts/<int:pk>/milestones/<int:milestone_pk>/pay/", payments.milestone_pay, name="milestone-pay"),
+    path(
+        "contracts/<int:pk>/milestones/<int:milestone_pk>/transfer/",
+        payments.milestone_transfer,
+        name="milestone-transfer",
+    ),
+    path(
+        "contracts/<int:pk>/milestones/<int:milestone_pk>/refund/", payments.milestone_refund, name="milestone-refund"
+    ),
     # Experts
     path("experts/invitations/", committee.expert_invitations, name="expert-invitations"),
     path("seats/<int:member_pk>/accept/", committee.member_accept, name="member-accept"),

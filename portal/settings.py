@@ -308,6 +308,9 @@ SPECTACULAR_SETTINGS = {
         "DeliveryFormatEnum": "marketplace.models.DeliveryFormat",
         "DeliveryStateEnum": "marketplace.models.DeliveryState",
         "DecisionEnum": "marketplace.models.Decision",
+        "PaymentMethodEnum": "marketplace.models.PaymentMethod",
+        "PaymentStateEnum": "marketplace.models.PaymentState",
+        "PaymentEntryKindEnum": "marketplace.models.EntryKind",
         # Keeps the organisation kinds' component name now that acceptance plans have a `kind` too.
         "KindEnum": "registry.roles.OrganisationKind",
         "EvaluationMethodEnum": "marketplace.procedures.EvaluationMethod",

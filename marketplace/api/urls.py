@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from marketplace.api import views
+from marketplace.api import payment_views, views
 
 router = SimpleRouter()
 router.register("catalogue", views.CatalogueEntryViewSet, basename="catalogue-entry")
@@ -16,3 +16,4 @@ router.register(r"tenders/(?P<tender_pk>[0-9]+)", views.TenderCommitteeViewSet, 
 router.register("committee-seats", views.CommitteeSeatViewSet, basename="committee-seat")
 router.register("deliveries", views.DeliveryViewSet, basename="delivery")
 router.register("acceptance", views.AcceptanceStatisticsViewSet, basename="acceptance")
+router.register(r"contracts/(?P<contract_pk>[0-9]+)", payment_views.ContractPaymentViewSet, basename="contract-payment")

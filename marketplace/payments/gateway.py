@@ -10,6 +10,7 @@ Answers come back as small frozen records, never as the library's objects.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -163,7 +164,13 @@ def authorise(
             "confirm": True,
             "metadata": {**metadata, "milestone_payment": str(payment_id)},
         },
-        options={"idempotency_key": idempotency_key(payment_id, "authorise", attempt)},
+        # The card is part of the key: a declined attempt whose failed entry was rolled back (an
+        # API call under Idempotency-Key) must not block the next card under the same attempt.
+        options={
+            "idempotency_key": idempotency_key(payment_id, "authorise", attempt)
+            + "-"
+            + hashlib.sha256(payment_method.encode()).hexdigest()[:16]
+        },
     )
     return _intent(obj)
 

@@ -1,12 +1,16 @@
-"""What a milestone payment holds, has released and has refunded, derived from its entries."""
+"""What a milestone payment holds, has released and has refunded, derived from its entries; and a
+contract's payments as its parties and observers read them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 
-from marketplace.models import EntryKind, MilestonePayment, PaymentEntry
+from marketplace.models import Contract, ContractMilestone, EntryKind, MilestonePayment, PaymentEntry, PaymentMethod
+from portal.errors import NotFound
+from portal.permissions import AnyUser
 
 
 @dataclass(frozen=True)
@@ -38,9 +42,86 @@ def payment_totals(payment: MilestonePayment) -> PaymentTotals:
         .annotate(total=Sum("amount_fen"))
         .values_list("kind", "total")
     )
+    return _totals(sums)
+
+
+def totals_of(entries: Iterable[PaymentEntry]) -> PaymentTotals:
+    """`payment_totals` of entries already loaded (a list of payments reads them in one query)."""
+    sums: dict[str, int] = {}
+    for entry in entries:
+        sums[entry.kind] = sums.get(entry.kind, 0) + entry.amount_fen
+    return _totals(sums)
+
+
+def _totals(sums: Mapping[str, int]) -> PaymentTotals:
     return PaymentTotals(
         authorised_fen=sums.get(EntryKind.AUTHORISED, 0),
         captured_fen=sums.get(EntryKind.CAPTURED, 0) + sums.get(EntryKind.TREASURY_TRANSFER, 0),
         cancelled_fen=sums.get(EntryKind.CANCELLED, 0),
         refunded_fen=sums.get(EntryKind.REFUNDED, 0),
+    )
+
+
+@dataclass
+class MilestonePaymentRow:
+    """One milestone as the payments of its contract show it: its payment (None until someone
+    authorises a card or records a transfer), the totals and every entry, oldest first."""
+
+    milestone: ContractMilestone
+    payment: MilestonePayment | None
+    method: str
+    totals: PaymentTotals
+    entries: list[PaymentEntry] = field(default_factory=list)
+
+
+def contract_payments(
+    *, user: AnyUser, contract: Contract, milestone_id: int | None = None
+) -> tuple[str, list[MilestonePaymentRow]]:
+    """The side the user reads from and every milestone's payment (or only `milestone_id`'s), for
+    the contract's parties and observers (operators, regulators in scope); NotFound for anyone
+    else, and for a milestone of another contract. A fixed number of queries, whatever the
+    number of milestones and entries."""
+    # Imported here: both import this module (for `payment_totals`) while they load.
+    from marketplace.selectors.acceptance import acceptance_side_of
+    from marketplace.services.payments import pays_by_card
+
+    side = acceptance_side_of(user=user, contract=contract)
+    if not side:
+        raise NotFound()
+    milestones = contract.milestones.order_by("position")
+    payments = MilestonePayment.objects.filter(contract=contract).prefetch_related(
+        Prefetch("entries", queryset=PaymentEntry.objects.order_by("recorded_at", "pk"))
+    )
+    if milestone_id is not None:
+        milestones = milestones.filter(pk=milestone_id)
+        payments = payments.filter(milestone_id=milestone_id)
+    by_milestone = {payment.milestone_id: payment for payment in payments}
+    method = PaymentMethod.CARD if pays_by_card(contract) else PaymentMethod.TREASURY
+    rows = []
+    for milestone in milestones:
+        payment = by_milestone.get(milestone.pk)
+        entries = list(payment.entries.all()) if payment is not None else []
+        rows.append(
+            MilestonePaymentRow(
+                milestone=milestone,
+                payment=payment,
+                method=payment.method if payment is not None else method,
+                totals=totals_of(entries),
+                entries=entries,
+            )
+        )
+    if milestone_id is not None and not rows:
+        raise NotFound()
+    return side, rows
+
+
+def contract_milestone_payment(*, contract: Contract, milestone_id: int) -> MilestonePayment | None:
+    """The payment of one of the contract's milestones (None before the first authorisation or
+    transfer); NotFound for a milestone of another contract."""
+    if not contract.milestones.filter(pk=milestone_id).exists():
+        raise NotFound()
+    return (
+        MilestonePayment.objects.select_related("contract__buyer", "contract__tender")
+        .filter(contract=contract, milestone_id=milestone_id)
+        .first()
     )

@@ -51,6 +51,7 @@ from marketplace.services._common import lock, require_buyer_staff, required_tex
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict, PermissionDenied
+from portal.money import format_fen
 
 logger = logging.getLogger(__name__)
 
@@ -285,7 +286,8 @@ def milestone_payment_refund(*, actor: User, payment: MilestonePayment, amount_f
         totals = payment_totals(payment)
         if amount_fen > totals.refundable_fen:
             raise Conflict(
-                _("At most %(left)d fen can still be refunded on this payment.") % {"left": totals.refundable_fen}
+                _("At most ¥%(left)s can still be refunded on this payment.")
+                % {"left": format_fen(totals.refundable_fen)}
             )
         before = payment.state
         refund = gateway.refund(
@@ -363,7 +365,8 @@ def treasury_transfer_record(
         paid = payment_totals(payment).captured_fen
         if paid + amount_fen > payment.amount_fen:
             raise Conflict(
-                _("Only %(left)d fen remain to be paid on this milestone.") % {"left": payment.amount_fen - paid}
+                _("Only ¥%(left)s remain to be paid on this milestone.")
+                % {"left": format_fen(payment.amount_fen - paid)}
             )
         before = payment.state
         entry = _entry(

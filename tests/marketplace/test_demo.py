@@ -41,6 +41,7 @@ from marketplace.models import (
     Tender,
     TenderAmendment,
 )
+from marketplace.models.payments import EntryKind, MilestonePayment, PaymentMethod, PaymentState
 from marketplace.ocds.encoding import loads
 from marketplace.procedures import Procedure
 from marketplace.states import TenderState
@@ -126,13 +127,13 @@ def test_seeding_twice_changes_nothing(seeded):
     assert before["CatalogueEntry"] == len(demo.CATALOGUE)
     assert before["Tender"] == len(demo.TENDERS) + 1  # and the re-tender of the failed one
     with_committee = [item for item in demo.TENDERS if item.after != demo.After.NOTHING]
-    assert before["Committee"] == len(with_committee) == 8
+    assert before["Committee"] == len(with_committee) == 9
     assert before["CommitteeDraw"] == before["Committee"] + 1  # one replacement drawn
     assert before["CommitteeMember"] == 5 * before["Committee"] + 1
-    assert before["ScoreSheet"] == 7 * 5 + 3  # seven committees done, one half-way (two in, one draft)
+    assert before["ScoreSheet"] == 8 * 5 + 3  # eight committees done, one half-way (two in, one draft)
     assert before["Challenge"] == 2
-    assert before["Award"] == before["Contract"] == 5
-    assert before["ContractMilestone"] == 4 + 4 * len(demo.MILESTONES)  # one contract's rearranged
+    assert before["Award"] == before["Contract"] == 6
+    assert before["ContractMilestone"] == 4 + 5 * len(demo.MILESTONES)  # one contract's rearranged
     assert audit_chain_report().ok
 
 
@@ -144,7 +145,7 @@ def test_every_tender_state_but_the_passing_opening_is_present(seeded):
     assert states.count(TenderState.OPEN) == 4  # two agency tenders, the re-tender, the quotation
     assert states.count(TenderState.EVALUATION) == 2  # no committee yet; scoring
     assert states.count(TenderState.PUBLICITY) == 2  # challenge pending; challenge rejected
-    assert states.count(TenderState.AWARDED) == 4
+    assert states.count(TenderState.AWARDED) == 5  # four agency tenders and the enterprise's quotation
     assert states.count(TenderState.FAILED) == 2  # at the opening; in evaluation
     assert states.count(TenderState.CANCELLED) == 1
     cancelled = Tender.objects.get(state=TenderState.CANCELLED)
@@ -153,9 +154,9 @@ def test_every_tender_state_but_the_passing_opening_is_present(seeded):
     retender = failed.retenders.get()
     assert retender.state == TenderState.OPEN
     assert retender.deadline > timezone.now()
-    quotation = Tender.objects.get(procedure=Procedure.REQUEST_FOR_QUOTATION)
-    assert quotation.buyer.kind == "enterprise"
-    assert quotation.state == TenderState.OPEN
+    quotations = Tender.objects.filter(procedure=Procedure.REQUEST_FOR_QUOTATION)
+    assert {quotation.buyer.kind for quotation in quotations} == {"enterprise"}
+    assert sorted(quotations.values_list("state", flat=True)) == [TenderState.AWARDED, TenderState.OPEN]
     assert Tender.objects.filter(catalogue_entry__isnull=False).count() >= 5
 
 
@@ -226,7 +227,7 @@ def test_ending_the_publicity_by_hand_is_for_demo_databases_only(seeded, setting
 def test_the_committee_draws_of_the_demo_replay(seeded):
     committees = Committee.objects.select_related("tender")
 
-    assert committees.count() == 8
+    assert committees.count() == 9
     for committee in committees:
         assert committee_draw_replay(tender=committee.tender).ok
 
@@ -274,7 +275,7 @@ def test_the_tenders_in_publicity_have_candidates_and_challenges(seeded):
 def test_the_awarded_tenders_have_contracts_in_every_state(seeded):
     contracts = Contract.objects.select_related("tender", "award")
 
-    states = [ContractState.PENDING, ContractState.ACTIVE, ContractState.ACTIVE, ContractState.COMPLETED]
+    states = [ContractState.PENDING, *[ContractState.ACTIVE] * 3, ContractState.COMPLETED]
     assert sorted(contract.state for contract in contracts) == sorted([*states, ContractState.TERMINATED])
     for contract in contracts:
         milestones = list(contract.milestones.all())
@@ -373,3 +374,15 @@ def test_the_bus_contracts_show_delivery_acceptance_in_every_state(seeded):
     waiting = AcceptancePlan.objects.filter(deliveries__isnull=True, gold_set__isnull=False)
     assert waiting.count() == 1  # the vendor's next delivery
     assert demo_acceptance.seed_acceptance(users={u.username: u for u in User.objects.all()}) == 0
+
+
+def test_the_demo_pays_the_agency_by_treasury_and_leaves_the_card_payment_to_the_buyer(seeded):
+    treasury = MilestonePayment.objects.get()
+    assert (treasury.method, treasury.state) == (PaymentMethod.TREASURY, PaymentState.CAPTURED)
+    assert treasury.entries.get().kind == EntryKind.TREASURY_TRANSFER
+    assert treasury.amount_fen == treasury.milestone.amount_fen
+    enterprise = Contract.objects.get(tender__title=demo_acceptance.ENTERPRISE_TENDER)
+    assert enterprise.buyer.memberships.filter(user__username="buyer").exists()
+    awaiting = enterprise.deliveries.get()
+    assert awaiting.state == DeliveryState.SCORED  # the buyer pays the milestone by card, then accepts
+    assert not MilestonePayment.objects.filter(contract=enterprise).exists()

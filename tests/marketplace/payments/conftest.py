@@ -12,10 +12,6 @@ from collections.abc import Iterator
 import pytest
 
 WEBHOOK_SECRET = "whsec_portal_tests"
-SERVE = (
-    "import sys; from aiohttp import web; from localstripe.server import app; "
-    "web.run_app(app, host='127.0.0.1', port=int(sys.argv[1]), print=None)"
-)
 
 
 def free_port() -> int:
@@ -36,7 +32,7 @@ def _answers(port: int) -> bool:
 def localstripe() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-m", "portal.demo_stripe", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         deadline = time.monotonic() + 30
