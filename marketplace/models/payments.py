@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.models.contracts import Contract, ContractMilestone
 
@@ -94,7 +95,7 @@ class EntryKind(models.TextChoices):
     AUTHORISED = "authorised", _("authorised")
     FAILED = "failed", _("failed")
     CAPTURED = "captured", _("captured")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("payment entry", "hold cancelled")
     REFUNDED = "refunded", _("refunded")
     TREASURY_TRANSFER = "treasury_transfer", _("treasury transfer")
 
@@ -103,7 +104,7 @@ class PaymentEntry(models.Model):
     """One thing that happened to a payment's money. Rows are only ever added."""
 
     payment = models.ForeignKey(MilestonePayment, on_delete=models.PROTECT, related_name="entries")
-    kind = models.CharField(_("kind"), max_length=24, choices=EntryKind.choices)
+    kind = models.CharField(pgettext_lazy("payment entry", "kind"), max_length=24, choices=EntryKind.choices)
     amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
     # The Stripe object the entry follows (the intent, or a refund); blank for treasury transfers.
     stripe_id = models.CharField(_("Stripe object"), max_length=255, blank=True)
