@@ -23,6 +23,7 @@ from registry.models import Region
 from registry.region_data import load_regions
 from registry.roles import OrganisationKind, Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.localstripe import running_localstripe
 
 
 def _required(name: str) -> bool:
@@ -181,3 +182,10 @@ def agency_user(db):
 def regulator_other_region(db):
     organisation = OrganisationFactory(kind=OrganisationKind.AGENCY, region_code="440000", verified=True)
     return MembershipFactory(organisation=organisation, role=Role.REGULATOR, scope_region_code="440000").user
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """The stand-in for Stripe, started once per test process when a test asks for it."""
+    with running_localstripe() as base:
+        yield base

@@ -32,7 +32,7 @@ from tests.factories.acceptance import (
 from tests.factories.marketplace import vendor_staff
 from tests.factories.payments import CARD, DECLINING_CARD, enterprise_contract
 from tests.factories.registry import MembershipFactory, OrganisationFactory
-from tests.marketplace.payments.conftest import free_port
+from tests.localstripe import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -34,7 +34,7 @@ from tests.factories.acceptance import (
     supplier_user,
 )
 from tests.factories.payments import CARD, DECLINING_CARD, enterprise_contract
-from tests.marketplace.payments.conftest import free_port
+from tests.localstripe import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -28,7 +28,7 @@ from tests.factories.acceptance import (
 from tests.factories.marketplace import agency_staff, vendor_staff
 from tests.factories.payments import CARD, DECLINING_CARD, enterprise_contract
 from tests.factories.registry import OrganisationFactory
-from tests.marketplace.payments.conftest import free_port
+from tests.localstripe import free_port
 
 pytestmark = pytest.mark.django_db
 
