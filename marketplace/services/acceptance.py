@@ -64,7 +64,7 @@ from marketplace.quality.sampling import sampling_plan
 from marketplace.quality_messages import quality_error_message
 from marketplace.services._common import lock, require_buyer_staff, require_vendor_staff, required_text, staff_of
 from marketplace.services.contracts import milestone_met
-from marketplace.services.payments import payment_capture_queue, payment_release_queue
+from marketplace.services.payments import payment_release_queue
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict, NotFound
@@ -574,7 +574,6 @@ def delivery_decide(*, actor: User, delivery: Delivery, decision: str, reason: s
             PaymentDue.objects.create(
                 milestone=milestone, contract=contract, delivery=delivery, amount_fen=milestone.amount_fen, due_at=now
             )
-            transaction.on_commit(partial(payment_capture_queue, milestone.pk))
             params["amount"] = format_fen(milestone.amount_fen)
             kind = "delivery.accepted"
         else:

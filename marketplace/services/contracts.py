@@ -37,7 +37,7 @@ from marketplace.models import (
 )
 from marketplace.ocds.publish import release_record
 from marketplace.services._common import lock, require_buyer_staff, require_vendor_staff, required_text, staff_of
-from marketplace.services.payments import contract_payments_release_queue
+from marketplace.services.payments import contract_payments_release_queue, payment_capture_queue
 from marketplace.services.tenders import FULL_BP, _transition
 from marketplace.states import TenderAction, TenderState
 from portal.accounts.models import User
@@ -324,6 +324,8 @@ def milestone_met(*, actor: User, contract: Contract, milestone: ContractMilesto
     milestone.state = MilestoneState.MET
     milestone.met_at = now
     milestone.save(update_fields=["state", "met_at"])
+    # A card hold on the milestone is captured now that it is met (by acceptance or by hand).
+    transaction.on_commit(partial(payment_capture_queue, milestone.pk))
     audit_record(
         actor=actor,
         action="contract.milestone_met",

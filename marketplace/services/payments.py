@@ -2,7 +2,8 @@
 
 Enterprise orders (request for quotation) pay by card. The buyer's staff authorise a milestone's
 amount, less what vouchers cover, as a PaymentIntent with manual capture: the money is held. When
-the milestone's delivery is accepted (a PaymentDue row), a task captures it; when the milestone
+the milestone is met (its delivery accepted, which also raises a PaymentDue row, or by hand on a
+milestone without an acceptance plan), a task captures it; when the milestone
 fails acceptance or the contract is terminated, a task cancels the hold. Money already captured
 goes back only by an explicit refund, full or partial, never beyond what was captured.
 
@@ -38,7 +39,6 @@ from marketplace.models import (
     EntryKind,
     MilestonePayment,
     MilestoneState,
-    PaymentDue,
     PaymentEntry,
     PaymentMethod,
     PaymentState,
@@ -194,11 +194,11 @@ def milestone_payment_authorise(
 
 
 def milestone_payment_capture(*, milestone_id: int) -> MilestonePayment | None:
-    """Capture the hold of an accepted milestone (run by a task queued when the delivery is
-    accepted). Safe to run twice: a payment already captured, cancelled or never authorised is
-    left as it is."""
-    if not PaymentDue.objects.filter(milestone_id=milestone_id).exists():
-        raise Conflict(_("Only an accepted milestone is captured."))
+    """Capture the hold of a met milestone (run by a task queued when the milestone is met, by an
+    accepted delivery or by hand). Safe to run twice: a payment already captured, cancelled or
+    never authorised is left as it is."""
+    if not ContractMilestone.objects.filter(pk=milestone_id, state=MilestoneState.MET).exists():
+        raise Conflict(_("Only a met milestone is captured."))
     try:
         with transaction.atomic():
             payment = (

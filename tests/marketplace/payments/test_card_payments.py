@@ -101,6 +101,23 @@ def test_authorising_after_acceptance_captures_at_once(plan, django_capture_on_c
     assert payment.state == PaymentState.CAPTURED
 
 
+def test_a_milestone_met_by_hand_captures_its_hold(django_capture_on_commit_callbacks):
+    contract = enterprise_contract()
+    milestone = contract.milestones.order_by("position").last()  # no acceptance plan: met by hand
+    buyer = buyer_user_of(contract)
+    payment = services.milestone_payment_authorise(
+        actor=buyer, contract=contract, milestone_id=milestone.pk, payment_method=CARD
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contract_milestone_meet(actor=buyer, contract=contract, milestone_id=milestone.pk)
+
+    payment.refresh_from_db()
+    assert payment.state == PaymentState.CAPTURED
+    assert kinds(payment) == [EntryKind.AUTHORISED, EntryKind.CAPTURED]
+    assert services.payments_reconcile() == []
+
+
 def test_rejection_beyond_the_delivery_limit_cancels_the_hold(plan, django_capture_on_commit_callbacks):
     type(plan.contract).objects.filter(pk=plan.contract_id).update(max_deliveries=1)
     payment = authorise(plan)

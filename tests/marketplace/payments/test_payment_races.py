@@ -24,7 +24,7 @@ def test_two_captures_at_once_capture_once():
     )
     delivery = deliver(plan, csv_file(gold_labels()))
     # Accept without the capture its commit would queue, so that the two captures below race.
-    with mock.patch("marketplace.services.acceptance.payment_capture_queue"):
+    with mock.patch("marketplace.services.contracts.payment_capture_queue"):
         services.delivery_decide(actor=buyer_user_of(plan.contract), delivery=delivery, decision="accepted")
 
     with mock.patch.object(gateway, "capture", wraps=gateway.capture) as captures:
