@@ -341,6 +341,8 @@ LOGGING = {
         "celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")},
         # fpdf2's font subsetting logs every table it writes at INFO (acceptance report PDFs).
         "fontTools": {"level": "WARNING"},
+        # The stripe library logs every request at INFO; failures reach us as exceptions anyway.
+        "stripe": {"level": "WARNING"},
     },
 }
 
