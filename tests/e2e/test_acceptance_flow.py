@@ -56,7 +56,7 @@ def test_plan_gold_delivery_and_acceptance_in_the_browser(english, live_server, 
     # The buyer opens the contract's acceptance page and sets the first milestone's plan.
     sign_in(page, live_server, buyer)
     page.goto(f"{base}/tenders/contracts/{contract.pk}/")
-    page.get_by_test_id("acceptance-link").get_by_role("link").click()
+    page.get_by_test_id("acceptance-link").click()
     section = page.locator(f"[data-testid=milestone-acceptance][data-milestone='{milestone.pk}']")
     expect(section.get_by_test_id("no-plan")).to_be_visible()
     section.get_by_test_id("set-plan").click()
