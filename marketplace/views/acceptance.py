@@ -10,10 +10,8 @@ a party asking for the other side's action gets 403. Uploads go through
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,13 +38,13 @@ from marketplace.forms_acceptance import (
 from marketplace.models import AcceptanceReport, Decision, Delivery, DeliveryState
 from marketplace.quality.formats import FORMATS
 from marketplace.selectors.acceptance import BUYER, SUPPLIER, MilestoneAcceptance
+from marketplace.views._common import run_form_service
 from portal.errors import Conflict, NotFound, PermissionDenied
 from portal.forms import add_service_errors
 from portal.permissions import signed_in
 from portal.uploads import SizeLimitedUploadHandler
 from registry.taxonomy import Modality
 
-T = TypeVar("T")
 DEFECTS_PER_PAGE = 50
 # Which side acts, per action of `selectors.contract_acceptance`.
 ACTION_SIDES = {"plan": BUYER, "gold": BUYER, "deliver": SUPPLIER, "decide": BUYER}
@@ -68,19 +66,6 @@ def _milestone_row(request: HttpRequest, pk: int, milestone_pk: int, *, action: 
     if action not in row.actions:
         raise Conflict(str(_CLOSED[action]))
     return row
-
-
-def _run_service(form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]:
-    """Call the service behind a valid form: its result and 200, or None with the service's
-    errors on the form and 400 (invalid) or 409 (the state does not allow it)."""
-    try:
-        return call(), 200
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return None, 400
-    except Conflict as error:
-        form.add_error(None, error.message)
-        return None, 409
 
 
 _CLOSED = {
@@ -125,7 +110,7 @@ def acceptance_plan(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRes
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            plan, status = _run_service(
+            plan, status = run_form_service(
                 form,
                 lambda: services.acceptance_plan_set(
                     actor=signed_in(request.user),
@@ -178,7 +163,7 @@ def _gold_set(request: HttpRequest, row: MilestoneAcceptance, handler: SizeLimit
         form = GoldSetForm(request.POST, files, too_large_message=_too_large(handler, limit))
         status = 400
         if form.is_valid() and (plan := row.plan) is not None:
-            gold, status = _run_service(
+            gold, status = run_form_service(
                 form,
                 lambda: services.gold_set_upload(
                     actor=signed_in(request.user), plan=plan, upload=form.cleaned_data["file"]
@@ -219,7 +204,7 @@ def _delivery_upload(request: HttpRequest, row: MilestoneAcceptance, handler: Si
         form = DeliveryUploadForm(request.POST, files, too_large_message=_too_large(handler, limit))
         status = 400
         if form.is_valid() and (plan := row.plan) is not None:
-            delivery, status = _run_service(
+            delivery, status = run_form_service(
                 form,
                 lambda: services.delivery_upload(
                     actor=signed_in(request.user),

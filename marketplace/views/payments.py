@@ -21,7 +21,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -43,8 +42,9 @@ from marketplace.selectors import payments as payment_selectors
 from marketplace.selectors.acceptance import BUYER
 from marketplace.selectors.payments import MilestonePaymentRow, PaymentTotals
 from marketplace.services.payments import MAX_VOUCHER_NUMBER, pays_by_card
+from marketplace.views._common import run_form_service
 from portal.errors import Conflict, NotFound, PermissionDenied
-from portal.forms import HundredthsField, add_service_errors
+from portal.forms import HundredthsField
 from portal.permissions import signed_in
 
 T = TypeVar("T")
@@ -164,23 +164,16 @@ _CLOSED = {
 
 
 def _run_service(form: forms.Form, call: Callable[[], T]) -> tuple[T | None, int]:
-    """Call the service behind a valid form: its result and 200, or None with the error on the
-    form and 400 (invalid or declined), 409 (the state does not allow it) or 503 (Stripe did not
-    answer: nothing changed)."""
+    """`run_form_service`, with what only payments meet: a declined card (400, the decline on the
+    form) and Stripe not answering (503: nothing changed)."""
     try:
-        return call(), 200
-    except ValidationError as error:
-        add_service_errors(form, error, names={"amount_fen": "amount"})
-        return None, 400
+        return run_form_service(form, call, names={"amount_fen": "amount"})
     except gateway.CardDeclined as error:
         form.add_error(None, error.message)
         return None, 400
     except gateway.GatewayUnavailable:
         form.add_error(None, str(NOT_REACHED))
         return None, 503
-    except Conflict as error:
-        form.add_error(None, error.message)
-        return None, 409
 
 
 @login_required
