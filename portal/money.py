@@ -67,13 +67,21 @@ def divide_half_up(numerator: int, denominator: int) -> int:
 
 
 def split_by_shares(total: int, shares_bp: list[int]) -> list[int]:
-    """Split `total` (fen) by shares in basis points that sum to 10,000, so that the parts sum to
-    `total` exactly: each part is rounded down, and the fen left over go one each to the parts with
-    the largest remainders (the earlier part first on a tie)."""
+    """Split `total` (fen) by shares in basis points that sum to 10,000 (see `split_in_proportion`)."""
     if sum(shares_bp) != 10_000 or any(share <= 0 for share in shares_bp):
         raise ValueError("shares must be positive and sum to 10,000 basis points")
-    parts = [divmod(total * share, 10_000) for share in shares_bp]
-    amounts = [whole for whole, _rest in parts]
+    return split_in_proportion(total, shares_bp)
+
+
+def split_in_proportion(total: int, weights: list[int]) -> list[int]:
+    """Split `total` (fen) in proportion to positive integer `weights` so that the parts sum to
+    `total` exactly: each part is rounded down, and the fen left over go one each to the parts with
+    the largest remainders (the earlier part first on a tie)."""
+    whole = sum(weights)
+    if whole <= 0 or any(weight <= 0 for weight in weights):
+        raise ValueError("weights must be positive")
+    parts = [divmod(total * weight, whole) for weight in weights]
+    amounts = [part for part, _rest in parts]
     left = total - sum(amounts)
     by_remainder = sorted(range(len(parts)), key=lambda index: (-parts[index][1], index))
     for index in by_remainder[:left]:

@@ -430,3 +430,13 @@ CELERY_BEAT_SCHEDULE["payments-reconcile"] = {
     "task": "marketplace.tasks.payments_reconcile_task",
     "schedule": 24 * 60 * 60,
 }
+
+# --- Vouchers ---------------------------------------------------------------------------------
+
+# Evidence attached to voucher applications and settlement claims (stored in MEDIA_ROOT/vouchers/).
+VOUCHER_EVIDENCE_MAX_BYTES = env_int("VOUCHER_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Expires the vouchers whose last valid day has passed, returning their balances to the budget.
+CELERY_BEAT_SCHEDULE["vouchers-expire"] = {
+    "task": "vouchers.tasks.vouchers_expire_task",
+    "schedule": 60 * 60,
+}

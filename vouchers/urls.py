@@ -1,7 +1,5 @@
-from django.urls import path
-
-from vouchers import views
+from vouchers.views import holders, officer, public
 
 app_name = "vouchers"
 
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [*public.urlpatterns, *holders.urlpatterns, *officer.urlpatterns]

@@ -10,7 +10,9 @@ from django.db.models import Prefetch, Sum
 
 from marketplace.models import Contract, ContractMilestone, EntryKind, MilestonePayment, PaymentEntry, PaymentMethod
 from portal.errors import NotFound
+from portal.money import split_in_proportion
 from portal.permissions import AnyUser
+from vouchers.selectors import contract_voucher_fen
 
 
 @dataclass(frozen=True)
@@ -125,3 +127,36 @@ def contract_milestone_payment(*, contract: Contract, milestone_id: int) -> Mile
         .filter(contract=contract, milestone_id=milestone_id)
         .first()
     )
+
+
+def contract_fully_paid(contract: Contract) -> bool:
+    """Every milestone met and its payable part (its amount less what vouchers cover) released to
+    the supplier: by card capture or treasury transfer. Voucher settlement waits for this."""
+    milestones = list(contract.milestones.all())
+    if not milestones or any(milestone.state != "met" for milestone in milestones):
+        return False
+    paid = {
+        payment.milestone_id: payment
+        for payment in MilestonePayment.objects.filter(contract=contract).prefetch_related("entries")
+    }
+    for milestone in milestones:
+        payment = paid.get(milestone.pk)
+        if payment is None:
+            if milestone_voucher_fen(milestone) < milestone.amount_fen:
+                return False
+            continue
+        if payment.amount_fen and totals_of(payment.entries.all()).released_fen < payment.amount_fen:
+            return False
+    return True
+
+
+def milestone_voucher_fen(milestone: ContractMilestone) -> int:
+    """The milestone's part of what vouchers cover of its contract: the contract's coverage split
+    in proportion to the milestones' amounts, so that the parts sum to the coverage exactly."""
+    total = contract_voucher_fen(milestone.contract)
+    if not total:
+        return 0
+    milestones = list(ContractMilestone.objects.filter(contract_id=milestone.contract_id).order_by("position", "pk"))
+    parts = split_in_proportion(total, [m.amount_fen or 1 for m in milestones])
+    part = parts[[m.pk for m in milestones].index(milestone.pk)]
+    return min(part, milestone.amount_fen)

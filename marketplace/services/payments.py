@@ -46,7 +46,7 @@ from marketplace.models import (
 )
 from marketplace.payments import gateway
 from marketplace.procedures import Procedure
-from marketplace.selectors.payments import payment_totals
+from marketplace.selectors.payments import milestone_voucher_fen, payment_totals
 from marketplace.services._common import lock, require_buyer_staff, required_text
 from portal.accounts.models import User
 from portal.audit.services import audit_record
@@ -104,10 +104,12 @@ def _milestone_of(contract: Contract, milestone_id: int) -> ContractMilestone:
 
 
 def _payment_for(milestone: ContractMilestone, method: str, actor: User) -> MilestonePayment:
-    """The milestone's payment, locked; created on first use (vouchers cover nothing yet)."""
+    """The milestone's payment, locked; created on first use, for the milestone's amount less its
+    part of the vouchers redeemed against the contract (vouchers are redeemed before the first
+    payment: vouchers.services.redemptions refuses them after)."""
     payment = MilestonePayment.objects.select_for_update(of=("self",)).filter(milestone=milestone).first()
     if payment is None:
-        voucher_fen = 0  # TODO(vouchers issue): the coverage redeemed against this contract
+        voucher_fen = milestone_voucher_fen(milestone)
         payment = MilestonePayment(
             milestone=milestone,
             contract_id=milestone.contract_id,

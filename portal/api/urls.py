@@ -14,6 +14,8 @@ from registry.imports.api.urls import router as imports_router
 from registry.institutions.api.urls import router as institutions_router
 from registry.showcase.api.urls import router as showcase_router
 from registry.talent.api.urls import router as talent_router
+from vouchers.api.urls import router as vouchers_router
+from vouchers.api.urls import urlpatterns as voucher_urlpatterns
 
 router = DefaultRouter()
 for app_router in (
@@ -25,6 +27,7 @@ for app_router in (
     imports_router,
     marketplace_router,
     notifications_router,
+    vouchers_router,
 ):
     router.registry.extend(app_router.registry)
 
@@ -32,5 +35,6 @@ urlpatterns = [
     path("me/", MeApi.as_view(), name="me"),
     path("auth/token/", obtain_auth_token, name="auth-token"),
     path("payments/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
+    *voucher_urlpatterns,
     path("", include(router.urls)),
 ]

@@ -1,0 +1,1 @@
+"""Voucher pages: `public` (anyone), `holders` (holders and providers), `officer` (the authority)."""

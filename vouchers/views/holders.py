@@ -1,0 +1,4 @@
+"""Pages of holders (apply, my vouchers, redeem, confirm) and providers (redemptions received,
+claims)."""
+
+urlpatterns: list = []
