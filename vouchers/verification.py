@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from registry.models import Organisation
 from registry.related_parties import are_related
@@ -40,7 +41,7 @@ class Violation:
         return f"{self.rule}: {self.detail}"
 
 
-def _sums(queryset, *keys: str) -> dict:  # type: ignore[no-untyped-def]
+def _sums(queryset: QuerySet[Any], *keys: str) -> dict[Any, int]:
     rows = queryset.order_by().values_list(*keys).annotate(total=Sum("amount_fen"))
     return {row[:-1] if len(keys) > 1 else row[0]: row[-1] for row in rows}
 

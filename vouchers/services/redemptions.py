@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,7 +74,7 @@ class Target:
     def value_fen(self) -> int:
         return self.contract.value_fen if self.contract is not None else self.order.value_fen  # type: ignore[union-attr]
 
-    def redemptions(self):  # type: ignore[no-untyped-def]
+    def redemptions(self) -> QuerySet[Redemption]:
         if self.contract is not None:
             return Redemption.objects.filter(contract=self.contract)
         return Redemption.objects.filter(order=self.order)
@@ -118,7 +118,7 @@ def _check_key(key: str) -> str:
     return key
 
 
-def _used(redemptions) -> int:  # type: ignore[no-untyped-def]
+def _used(redemptions: QuerySet[Redemption]) -> int:
     return redemptions.filter(state__in=selectors.USED_STATES).aggregate(total=Sum("amount_fen"))["total"] or 0
 
 
@@ -400,7 +400,7 @@ def external_order_record(
         description = required_text(description, "description", _("Say what was ordered."))[:200]
     except ValidationError as error:
         errors.update(error.message_dict)
-    if errors:
+    if errors or provider is None:
         raise ValidationError(errors)
     with transaction.atomic():
         order = ExternalOrder.objects.create(
@@ -416,6 +416,6 @@ def external_order_record(
             action="voucher_order.record",
             obj=order,
             before={},
-            after={"provider": provider.pk, "value_fen": value_fen, "ordered_on": ordered_on},  # type: ignore[union-attr]
+            after={"provider": provider.pk, "value_fen": value_fen, "ordered_on": ordered_on},
         )
     return order

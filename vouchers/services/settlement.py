@@ -45,7 +45,7 @@ def claim_submit(
             _("Only a confirmed redemption can be settled; this one is %(state)s.")
             % {"state": RedemptionState(redemption.state).label}
         )
-    if redemption.contract_id is not None and not contract_fully_paid(redemption.contract):
+    if redemption.contract is not None and not contract_fully_paid(redemption.contract):
         raise Conflict(_("Settlement is claimed after the contract is fully paid; it is not yet."))
     claim = SettlementClaim(
         redemption=redemption,
