@@ -1,5 +1,5 @@
-from vouchers.views import holders, officer, public
+from vouchers.views import holders, officer, provider, public
 
 app_name = "vouchers"
 
-urlpatterns = [*public.urlpatterns, *holders.urlpatterns, *officer.urlpatterns]
+urlpatterns = [*public.urlpatterns, *holders.urlpatterns, *provider.urlpatterns, *officer.urlpatterns]
