@@ -16,6 +16,7 @@ from registry.bases import demo as bases_demo
 from registry.institutions import demo as institutions_demo
 from registry.showcase import demo as showcase_demo
 from registry.talent import demo as talent_demo
+from vouchers import demo as vouchers_demo
 
 # Published in the README and printed below: only ever used on demo databases.
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105
@@ -61,6 +62,8 @@ class Command(BaseCommand):
                 created += seeder.seed(operator=operator)
             created += marketplace_demo.seed_marketplace(operator=operator, users=users)
             created += demo_acceptance.seed_acceptance(users=users)
+            # After the exchange: a voucher pays part of its enterprise contract, before any payment.
+            created += vouchers_demo.seed_vouchers(users=users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} records created this run)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/accounts/login/ with password {DEMO_PASSWORD}:")
         for username, (name, role) in DEMO_USERS.items():
