@@ -13,18 +13,22 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
-from marketplace.models import Contract
+from marketplace.models import Contract, ContractState
 from portal.errors import NotFound
 from portal.permissions import AnyUser, is_operator
-from registry.models import Membership, Organisation
+from registry.models import Membership, Organisation, Region
 from registry.roles import MANAGING_ROLE, Role
+from registry.selectors import region_subtree_q
 from vouchers.codes import normalise_code
 from vouchers.models import (
     Account,
     Application,
+    ClaimState,
+    ExternalOrder,
     LedgerEntry,
     LedgerTransaction,
     Programme,
@@ -79,7 +83,10 @@ def programmes_public(*, kind: str = "", region_code: str = "", state: str = "")
     if kind:
         programmes = programmes.filter(kind=kind)
     if region_code:
-        programmes = programmes.filter(authority__region__code__startswith=region_code.rstrip("0") or region_code)
+        region = Region.objects.filter(pk=region_code).first()
+        if region is None:
+            return programmes.none()
+        programmes = programmes.filter(region_subtree_q(region, field="authority__region"))
     if state in PUBLIC_STATES:
         programmes = programmes.filter(state=state)
     return programmes
@@ -331,4 +338,81 @@ def voucher_history(voucher: Voucher) -> QuerySet[LedgerTransaction]:
         LedgerTransaction.objects.filter(entries__voucher=voucher, entries__account=Account.ISSUED)
         .annotate(amount_fen=Sum("entries__amount_fen"))
         .order_by("created_at", "pk")
+    )
+
+
+# --- What a holder or provider may act on -------------------------------------------------------
+
+
+def holders_of(user: AnyUser) -> list[Organisation]:
+    """The organisations the user acts for that may hold vouchers."""
+    from vouchers.services.programmes import HOLDER_KINDS
+
+    return list(managed_organisations(user).filter(kind__in=HOLDER_KINDS).order_by("name", "pk"))
+
+
+def providers_of(user: AnyUser) -> QuerySet[Organisation]:
+    """The supplier organisations the user acts for: those a voucher may pay."""
+    from marketplace.services._common import SUPPLIER_KINDS
+
+    return managed_organisations(user).filter(kind__in=SUPPLIER_KINDS)
+
+
+def applicants_for(user: AnyUser, programme: Programme) -> list[Organisation]:
+    """The user's organisations to which the programme is open today (`programmes_open_to`)."""
+    if not user.is_authenticated or programme.state != ProgrammeState.OPEN:
+        return []
+    today = timezone.localdate()
+    return [
+        organisation
+        for organisation in holders_of(user)
+        if any(p.pk == programme.pk for p in programmes_open_to(organisation=organisation, today=today))
+    ]
+
+
+def holder_contracts(user: AnyUser) -> QuerySet[Contract]:
+    """The active exchange contracts in which one of the user's organisations is the buyer."""
+    return Contract.objects.filter(buyer__in=managed_organisations(user), state=ContractState.ACTIVE).select_related(
+        "supplier"
+    )
+
+
+def holder_orders(user: AnyUser) -> QuerySet[ExternalOrder]:
+    """The external orders the user's organisations recorded as holders."""
+    return ExternalOrder.objects.filter(holder__in=managed_organisations(user)).select_related("holder", "provider")
+
+
+def provider_contracts(user: AnyUser) -> QuerySet[Contract]:
+    """The active exchange contracts in which one of the user's organisations supplies."""
+    return Contract.objects.filter(supplier__in=providers_of(user), state=ContractState.ACTIVE).select_related("buyer")
+
+
+def provider_orders(user: AnyUser) -> QuerySet[ExternalOrder]:
+    return ExternalOrder.objects.filter(provider__in=providers_of(user))
+
+
+def with_live_claim(redemptions: QuerySet[Redemption]) -> QuerySet[Redemption]:
+    """Each redemption annotated with `has_live_claim`: a claim not rejected exists."""
+    live = SettlementClaim.objects.filter(redemption=OuterRef("pk")).exclude(state=ClaimState.REJECTED)
+    return redemptions.annotate(has_live_claim=Exists(live))
+
+
+def with_programme_balances(programmes: QuerySet[Programme]) -> QuerySet[Programme]:
+    """Each programme with its accounts' balances (derived from the ledger, in the same query)."""
+
+    def balance(account: str) -> Coalesce:
+        total = (
+            LedgerEntry.objects.filter(programme=OuterRef("pk"), account=account)
+            .order_by()
+            .values("programme")
+            .annotate(total=Sum("amount_fen"))
+            .values("total")[:1]
+        )
+        return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0))
+
+    return programmes.annotate(
+        available_fen=balance(Account.BUDGET),
+        issued_fen=balance(Account.ISSUED),
+        redeemed_fen=balance(Account.REDEEMED),
+        settled_fen=balance(Account.SETTLED),
     )

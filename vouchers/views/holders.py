@@ -17,24 +17,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace.models import Contract, ContractState
 from marketplace.paging import CappedPaginator
 from marketplace.views._common import PAGE_SIZE, query_without_page, run_form_service, submitted
 from portal.errors import Conflict, NotFound, PermissionDenied
 from portal.permissions import AnyUser, signed_in, visible_or_404
-from registry.models import Organisation
 from registry.talent.qr import qr_svg
 from vouchers import selectors, services
 from vouchers.forms_holders import ApplicationForm, ExternalOrderForm, RedeemForm
 from vouchers.models import (
     Application,
-    ExternalOrder,
-    Programme,
-    ProgrammeState,
     Redemption,
     RedemptionState,
 )
@@ -43,38 +37,8 @@ from vouchers.services._common import RedemptionRefused
 # --- Who the user acts for ----------------------------------------------------------------------
 
 
-def holders_of(user: AnyUser) -> list[Organisation]:
-    """The organisations the user acts for that may hold vouchers."""
-    return list(selectors.managed_organisations(user).filter(kind__in=services.HOLDER_KINDS).order_by("name", "pk"))
-
-
-def applicants_for(user: AnyUser, programme: Programme) -> list[Organisation]:
-    """The user's organisations to which the programme is open today (`selectors.programmes_open_to`)."""
-    if not user.is_authenticated or programme.state != ProgrammeState.OPEN:
-        return []
-    today = timezone.localdate()
-    return [
-        organisation
-        for organisation in holders_of(user)
-        if any(p.pk == programme.pk for p in selectors.programmes_open_to(organisation=organisation, today=today))
-    ]
-
-
 def _applications(user: AnyUser) -> QuerySet[Application]:
     return selectors.applications_visible_to(user=user).filter(applicant__in=selectors.managed_organisations(user))
-
-
-def _orders(user: AnyUser) -> QuerySet[ExternalOrder]:
-    return ExternalOrder.objects.filter(holder__in=selectors.managed_organisations(user)).select_related(
-        "holder", "provider"
-    )
-
-
-def _contracts(user: AnyUser) -> QuerySet[Contract]:
-    """The active exchange contracts in which one of the user's organisations is the buyer."""
-    return Contract.objects.filter(
-        buyer__in=selectors.managed_organisations(user), state=ContractState.ACTIVE
-    ).select_related("supplier")
 
 
 def _page(request: HttpRequest, rows: QuerySet) -> dict[str, object]:
@@ -89,7 +53,7 @@ def _page(request: HttpRequest, rows: QuerySet) -> dict[str, object]:
 def application_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply (申领) to a programme for one of the user's organisations it is open to."""
     programme = selectors.programme_visible(user=request.user, pk=pk)
-    applicants = applicants_for(request.user, programme)
+    applicants = selectors.applicants_for(request.user, programme)
     if not applicants:
         raise Conflict(_("None of your organisations may apply to this programme now."))
     form = ApplicationForm(*submitted(request), organisations=applicants)
@@ -182,8 +146,8 @@ def redeem(request: HttpRequest) -> HttpResponse:
     A refusal (a rule of DESIGN §6, an unknown code, a code of another holder) shows on the form
     and changes nothing; an unknown code and another holder's code read the same. The hidden key
     makes a second submission of the same form return the first redemption."""
-    contracts = list(_contracts(request.user).order_by("-pk"))
-    orders = list(_orders(request.user).order_by("-ordered_on", "-pk"))
+    contracts = list(selectors.holder_contracts(request.user).order_by("-pk"))
+    orders = list(selectors.holder_orders(request.user).order_by("-ordered_on", "-pk"))
     initial = {"code": request.GET.get("code", "")[:40], "key": uuid.uuid4().hex}
     form = RedeemForm(*submitted(request), contracts=contracts, orders=orders, initial=initial)
     status = 200
@@ -264,13 +228,16 @@ def redemption_decline(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def orders(request: HttpRequest) -> HttpResponse:
     """The orders the user's organisations recorded outside the exchange."""
-    context = {**_page(request, _orders(request.user)), "may_record": bool(holders_of(request.user))}
+    context = {
+        **_page(request, selectors.holder_orders(request.user)),
+        "may_record": bool(selectors.holders_of(request.user)),
+    }
     return render(request, "vouchers/holder/orders.html", context)
 
 
 @login_required
 def order_create(request: HttpRequest) -> HttpResponse:
-    holders = holders_of(request.user)
+    holders = selectors.holders_of(request.user)
     if not holders:
         raise PermissionDenied(_("Only the staff of an enterprise, a vendor or a base operator can record orders."))
     form = ExternalOrderForm(*submitted(request), organisations=holders)

@@ -16,8 +16,6 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -44,11 +42,9 @@ from vouchers.forms_officer import (
 )
 from vouchers.models import (
     PROGRAMME_TRANSITIONS,
-    Account,
     Application,
     ApplicationState,
     ClaimState,
-    LedgerEntry,
     Programme,
     ProgrammeState,
     ProviderRule,
@@ -116,27 +112,6 @@ def _post(request: HttpRequest, form_class: type[forms.Form], action: str, **kwa
     return form_class(request.POST if bound else None, **kwargs)
 
 
-def _with_balances(programmes: QuerySet[Programme]) -> QuerySet[Programme]:
-    """Each programme with its accounts' balances (derived from the ledger, one query)."""
-
-    def balance(account: str) -> Coalesce:
-        total = (
-            LedgerEntry.objects.filter(programme=OuterRef("pk"), account=account)
-            .order_by()
-            .values("programme")
-            .annotate(total=Sum("amount_fen"))
-            .values("total")[:1]
-        )
-        return Coalesce(Subquery(total, output_field=BigIntegerField()), Value(0))
-
-    return programmes.annotate(
-        available_fen=balance(Account.BUDGET),
-        issued_fen=balance(Account.ISSUED),
-        redeemed_fen=balance(Account.REDEEMED),
-        settled_fen=balance(Account.SETTLED),
-    )
-
-
 def _errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
     for errors in form.errors.values():
         for error in errors:
@@ -150,7 +125,7 @@ def _errors_as_messages(request: HttpRequest, form: forms.Form) -> None:
 def officer_programmes(request: HttpRequest) -> HttpResponse:
     """The programmes of the user's authorities (operators: all), with their budget figures."""
     _require_officer_or_operator(request)
-    programmes = _with_balances(selectors.programmes_run_by(user=request.user))
+    programmes = selectors.with_programme_balances(selectors.programmes_run_by(user=request.user))
     page = CappedPaginator(programmes, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

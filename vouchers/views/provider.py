@@ -16,37 +16,23 @@ from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from marketplace.models import Contract, ContractState
 from marketplace.paging import CappedPaginator
-from marketplace.services._common import SUPPLIER_KINDS
 from marketplace.views._common import PAGE_SIZE, query_without_page, run_form_service, submitted
 from portal.errors import Conflict, NotFound, PermissionDenied
 from portal.money import format_fen
-from portal.permissions import AnyUser, signed_in, visible_or_404
-from registry.models import Organisation
+from portal.permissions import signed_in, visible_or_404
 from vouchers import selectors, services
 from vouchers.forms_provider import ClaimFilterForm, ClaimForm, ProviderRedeemForm, RedemptionFilterForm
-from vouchers.models import ClaimState, ExternalOrder, Redemption, RedemptionState, SettlementClaim
+from vouchers.models import ClaimState, RedemptionState
 from vouchers.services._common import RedemptionRefused
 
 REDEEM_FORM_FIELDS: dict[str, str | None] = {"amount_fen": "amount", "Idempotency-Key": None}
-
-
-def providers_of(user: AnyUser) -> QuerySet[Organisation]:
-    """The supplier organisations the user acts for: those a voucher may pay."""
-    return selectors.managed_organisations(user).filter(kind__in=SUPPLIER_KINDS)
-
-
-def _with_live_claim(redemptions: QuerySet[Redemption]) -> QuerySet[Redemption]:
-    """Each redemption annotated with `has_live_claim`: a claim not rejected exists."""
-    live = SettlementClaim.objects.filter(redemption=OuterRef("pk")).exclude(state=ClaimState.REJECTED)
-    return redemptions.annotate(has_live_claim=Exists(live))
 
 
 def _by_state(
@@ -79,7 +65,7 @@ def provider_redemptions(request: HttpRequest) -> HttpResponse:
     where a confirmed one has no live claim yet."""
     form = RedemptionFilterForm(request.GET or None)
     context = _by_state(
-        request, _with_live_claim(selectors.redemptions_received(user=request.user)), form, RedemptionState
+        request, selectors.with_live_claim(selectors.redemptions_received(user=request.user)), form, RedemptionState
     )
     context["confirmed"] = RedemptionState.CONFIRMED
     status = 400 if form.errors else 200
@@ -92,15 +78,11 @@ def provider_redeem(request: HttpRequest) -> HttpResponse:
     its active contracts or an external order placed with it. The request waits for the holder's
     confirmation. A refusal shows on the form and changes nothing; an unknown code and another
     holder's code read the same. The hidden key makes a second sending of the form a replay."""
-    providers = providers_of(request.user)
+    providers = selectors.providers_of(request.user)
     if not providers.exists():
         raise PermissionDenied(_("Only a provider's own staff can ask a holder to redeem a voucher."))
-    contracts = list(
-        Contract.objects.filter(supplier__in=providers, state=ContractState.ACTIVE)
-        .select_related("buyer")
-        .order_by("-pk")
-    )
-    orders = ExternalOrder.objects.filter(provider__in=providers)
+    contracts = list(selectors.provider_contracts(request.user).order_by("-pk"))
+    orders = selectors.provider_orders(request.user)
     initial = {"code": request.GET.get("code", "")[:40], "key": uuid.uuid4().hex}
     form = ProviderRedeemForm(*submitted(request), contracts=contracts, orders=orders, initial=initial)
     status = 200
@@ -195,7 +177,7 @@ def claims(request: HttpRequest) -> HttpResponse:
     form = ClaimFilterForm(request.GET or None)
     context = _by_state(request, rows, form, ClaimState)
     context["settled"] = ClaimState.SETTLED
-    context["is_provider"] = providers_of(request.user).exists()
+    context["is_provider"] = selectors.providers_of(request.user).exists()
     return render(request, "vouchers/claims/claims.html", context, status=400 if form.errors else 200)
 
 

@@ -18,7 +18,6 @@ from vouchers import selectors
 from vouchers.forms_holders import ProgrammeFilterForm
 from vouchers.models import Programme, ProviderRule
 from vouchers.services import HOLDER_KINDS
-from vouchers.views.holders import applicants_for
 
 
 def your_links(user: AnyUser) -> dict[str, bool]:
@@ -64,7 +63,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "providers": list(programme.providers.order_by("name", "pk")) if listed else [],
         "listed": listed,
         "balances": selectors.programme_balances(programme),
-        "applicants": applicants_for(request.user, programme),
+        "applicants": selectors.applicants_for(request.user, programme),
         "officer": selectors.is_officer_of(request.user, programme),
     }
     return render(request, "vouchers/public/programme_detail.html", context)
