@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.models import Contract
 from registry.models import Organisation, Region
@@ -27,7 +28,7 @@ class ProgrammeKind(models.TextChoices):
 
 class ProgrammeState(models.TextChoices):
     DRAFT = "draft", _("draft")
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("voucher programme state", "open")
     PAUSED = "paused", _("paused")
     CLOSED = "closed", _("closed")
 
@@ -176,7 +177,7 @@ class Application(models.Model):
 class VoucherState(models.TextChoices):
     ACTIVE = "active", _("active")
     EXPIRED = "expired", _("expired")
-    CANCELLED = "cancelled", _("cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("voucher state", "cancelled")
 
 
 class Voucher(models.Model):
@@ -188,7 +189,7 @@ class Voucher(models.Model):
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="voucher"
     )
     holder = models.ForeignKey(
-        Organisation, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="vouchers"
+        Organisation, verbose_name=pgettext_lazy("voucher", "holder"), on_delete=models.PROTECT, related_name="vouchers"
     )
     # Unguessable: 100 random bits (vouchers.codes); stored without the display dashes.
     code = models.CharField(_("code"), max_length=20, unique=True, editable=False)
@@ -199,7 +200,7 @@ class Voucher(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=VoucherState.choices, default=VoucherState.ACTIVE)
     issued_at = models.DateTimeField(_("issued at"))
     ended_at = models.DateTimeField(_("expired or cancelled at"), null=True, blank=True)
-    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    cancellation_reason = models.TextField(pgettext_lazy("voucher", "reason for cancellation"), blank=True)
 
     class Meta:
         verbose_name = _("voucher")
@@ -223,7 +224,7 @@ class ExternalOrder(models.Model):
     """An order placed outside the exchange (for instance compute rented from a provider), recorded
     by the holder so that a voucher can be redeemed against it."""
 
-    holder = models.ForeignKey(Organisation, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="+")
+    holder = models.ForeignKey(Organisation, verbose_name=pgettext_lazy("voucher", "holder"), on_delete=models.PROTECT, related_name="+")
     provider = models.ForeignKey(Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="+")
     description = models.CharField(_("what was ordered"), max_length=200)
     value_fen = models.PositiveBigIntegerField(_("value (fen)"))
