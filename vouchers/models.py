@@ -224,7 +224,9 @@ class ExternalOrder(models.Model):
     """An order placed outside the exchange (for instance compute rented from a provider), recorded
     by the holder so that a voucher can be redeemed against it."""
 
-    holder = models.ForeignKey(Organisation, verbose_name=pgettext_lazy("voucher", "holder"), on_delete=models.PROTECT, related_name="+")
+    holder = models.ForeignKey(
+        Organisation, verbose_name=pgettext_lazy("voucher", "holder"), on_delete=models.PROTECT, related_name="+"
+    )
     provider = models.ForeignKey(Organisation, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="+")
     description = models.CharField(_("what was ordered"), max_length=200)
     value_fen = models.PositiveBigIntegerField(_("value (fen)"))

@@ -60,10 +60,18 @@ def _check_open(programme: Programme, today: datetime.date) -> None:
         )
 
 
-def _issued_to(programme: Programme, holder: Organisation) -> int:
-    """The face value already issued to the holder in the programme (cancelled and expired
-    vouchers included: what they used counts, and what they did not came back as budget)."""
-    return Voucher.objects.filter(programme=programme, holder=holder).aggregate(total=Sum("face_fen"))["total"] or 0
+def _issued_to(programme: Programme, holder: Organisation, year: int) -> int:
+    """The face value already issued to the holder in the programme in `year` (cancelled and
+    expired vouchers included: what they used counts, and what they did not came back as budget).
+    The cap is per calendar year, like the redemptions' (vouchers.services.redemptions): a programme
+    that runs into a second year may issue the holder up to the cap again. A voucher's first valid
+    day is the day it was approved (approval needs the programme's window to have begun)."""
+    return (
+        Voucher.objects.filter(programme=programme, holder=holder, valid_from__year=year).aggregate(
+            total=Sum("face_fen")
+        )["total"]
+        or 0
+    )
 
 
 def application_submit(
@@ -187,7 +195,7 @@ def application_approve(
             raise ValidationError(
                 {"amount_fen": [_("Only %(left)s yuan of the budget is left.") % {"left": format_fen(left)}]}
             )
-        room = programme.holder_cap_fen - _issued_to(programme, application.applicant)
+        room = programme.holder_cap_fen - _issued_to(programme, application.applicant, today.year)
         if amount > room:
             raise ValidationError(
                 {

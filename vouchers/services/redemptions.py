@@ -22,7 +22,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -218,21 +218,25 @@ def check_rules(*, voucher: Voucher, target: Target, amount_fen: int, today: dat
 
 
 def _lock(voucher: Voucher, target: Target) -> tuple[Voucher, Target]:
-    """The fixed lock order: the holder's vouchers of the programme by pk, then the target."""
+    """The fixed lock order: the holder's vouchers of the programme by pk, then the target.
+
+    The programme, the holder and the provider the rules read come with these rows, inside the
+    transaction, never from the caller's objects, which may be older: a provider's request
+    confirmed after the programme was paused (or the provider struck off) is refused."""
     locked = list(
         Voucher.objects.select_for_update(of=("self",))
+        .select_related("programme__authority", "holder")
         .filter(holder_id=voucher.holder_id, programme_id=voucher.programme_id)
         .order_by("pk")
     )
     mine = next(v for v in locked if v.pk == voucher.pk)
-    mine.programme = voucher.programme
-    mine.holder = voucher.holder
     if target.contract is not None:
-        contract = lock(Contract, target.contract.pk)
-        contract.supplier = target.contract.supplier
+        contract = (
+            Contract.objects.select_for_update(of=("self",)).select_related("supplier").get(pk=target.contract.pk)
+        )
         return mine, Target(contract=contract, order=None)
-    order = lock(ExternalOrder, target.order.pk)  # type: ignore[union-attr]
-    order.provider = target.order.provider  # type: ignore[union-attr]
+    order_pk = target.order.pk  # type: ignore[union-attr]
+    order = ExternalOrder.objects.select_for_update(of=("self",)).select_related("provider").get(pk=order_pk)
     return mine, Target(contract=None, order=order)
 
 
@@ -255,6 +259,13 @@ def _same_request(existing: Redemption, voucher: Voucher, target: Target, amount
         and existing.contract_id == (target.contract.pk if target.contract else None)
         and existing.order_id == (target.order.pk if target.order else None)
         and existing.amount_fen == amount_fen
+    )
+
+
+def _key_reused() -> Conflict:
+    return Conflict(
+        _("This Idempotency-Key was already used for a different redemption."),
+        fields={"Idempotency-Key": [_("Already used with another request.")]},
     )
 
 
@@ -291,29 +302,31 @@ def voucher_redeem(
             existing = Redemption.objects.filter(requested_by=actor, idempotency_key=key).first()
             if existing is not None:
                 if not _same_request(existing, voucher, target, amount_fen):
-                    raise Conflict(
-                        _("This Idempotency-Key was already used for a different redemption."),
-                        fields={"Idempotency-Key": [_("Already used with another request.")]},
-                    )
+                    raise _key_reused()
                 return RedeemOutcome(redemption=existing, replayed=True)
         check_rules(voucher=voucher, target=target, amount_fen=amount_fen, today=today)
         now = timezone.now()
-        redemption = Redemption.objects.create(
-            voucher=voucher,
-            programme_id=voucher.programme_id,
-            holder_id=voucher.holder_id,
-            provider=target.provider,
-            contract=target.contract,
-            order=target.order,
-            amount_fen=amount_fen,
-            state=RedemptionState.CONFIRMED if holder_side else RedemptionState.PENDING,
-            year=today.year,
-            requested_by=actor,
-            idempotency_key=key,
-            requested_at=now,
-            confirmed_by=actor if holder_side else None,
-            confirmed_at=now if holder_side else None,
-        )
+        try:
+            with transaction.atomic():
+                redemption = Redemption.objects.create(
+                    voucher=voucher,
+                    programme_id=voucher.programme_id,
+                    holder_id=voucher.holder_id,
+                    provider=target.provider,
+                    contract=target.contract,
+                    order=target.order,
+                    amount_fen=amount_fen,
+                    state=RedemptionState.CONFIRMED if holder_side else RedemptionState.PENDING,
+                    year=today.year,
+                    requested_by=actor,
+                    idempotency_key=key,
+                    requested_at=now,
+                    confirmed_by=actor if holder_side else None,
+                    confirmed_at=now if holder_side else None,
+                )
+        except IntegrityError as error:
+            # The same key, sent at the same moment for another voucher, committed first.
+            raise _key_reused() from error
         if holder_side:
             _book(actor=actor, redemption=redemption, voucher=voucher)
         audit_record(
