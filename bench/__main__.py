@@ -1,7 +1,8 @@
 """Benchmarks against PostgreSQL: `python -m bench data` builds the scale data set (idempotent),
 `python -m bench` runs every benchmark and prints one line per figure, `python -m bench tenders`
 only the tender exchange's, `python -m bench acceptance` only delivery acceptance's (scoring and a
-full 1,000,000-item delivery).
+full 1,000,000-item delivery), `python -m bench vouchers` only the vouchers' (concurrent redemptions
+against pgbench, through the services and through HTTP).
 
     make bench-data && make bench    # database postgres://postgres@127.0.0.1:5432/portal_bench
     DATABASE_URL=postgres://… make bench
@@ -16,11 +17,11 @@ import time
 
 def scale_data() -> None:
     """Build whatever part of the scale data set is missing (registry first: the exchange's buyers
-    and bidders are its organisations)."""
-    from bench import scale_marketplace, scale_registry
+    and bidders are its organisations; vouchers last: they pay the exchange's contracts)."""
+    from bench import scale_marketplace, scale_registry, scale_vouchers
 
     started = time.perf_counter()
-    parts = [part for part in (scale_registry, scale_marketplace) if not part.present()]
+    parts = [part for part in (scale_registry, scale_marketplace, scale_vouchers) if not part.present()]
     for part in parts:
         part.generate()
     if parts:
@@ -46,6 +47,7 @@ def main(argv: list[str]) -> int:
         bench_quality,
         bench_registry,
         bench_tenders,
+        bench_vouchers,
     )
 
     if argv[:1] == ["tenders"]:  # the exchange's measures alone
@@ -54,6 +56,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["acceptance"]:
         harness.report([*bench_quality.run(), *bench_acceptance.run()])
         return 0
+    if argv[:1] == ["vouchers"]:
+        harness.report(bench_vouchers.run())
+        return 0
     results = [
         *bench_audit_append.run(),
         *bench_home_page.run(),
@@ -61,6 +66,7 @@ def main(argv: list[str]) -> int:
         *bench_tenders.run(),
         *bench_quality.run(),
         *bench_acceptance.run(),
+        *bench_vouchers.run(),
     ]
     harness.report(results)
     return 0
