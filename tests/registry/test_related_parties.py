@@ -1,5 +1,9 @@
 import pytest
 from django.conf import settings
+from django.db import transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from registry.models import DeclaredRelation, HolderKind, Shareholder
 from registry.related_parties import RELATED_SHARE_BP, RelationReason, are_related, related_parties
@@ -122,3 +126,48 @@ def test_related_parties_uses_a_fixed_number_of_queries(django_assert_max_num_qu
     with django_assert_max_num_queries(8):
         found = related_parties(centre)
     assert len(found) == 10
+
+
+# --- are_related (one statement) agrees with related_parties (the reasons) ----------------------
+
+_PEOPLE = [PERSON_A, PERSON_B, "110101199003070012"]
+
+
+@settings_hypothesis(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    representatives=st.lists(st.sampled_from([None, *_PEOPLE]), min_size=4, max_size=4),
+    holdings=st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.one_of(st.integers(0, 3), st.sampled_from(_PEOPLE)),
+            st.sampled_from([RELATED_SHARE_BP - 1, RELATED_SHARE_BP, 3_000]),
+        ),
+        max_size=6,
+        unique_by=lambda holding: (holding[0], holding[1]),  # one row per holder, as the registry keeps
+    ),
+    declared=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=2),
+)
+def test_are_related_agrees_with_related_parties_on_random_registries(representatives, holdings, declared):
+    with transaction.atomic():
+        organisations = [OrganisationFactory() for _ in range(4)]
+        for organisation, number in zip(organisations, representatives, strict=True):
+            if number:
+                _set_representative(organisation, number)
+        for held, holder, share_bp in holdings:
+            if isinstance(holder, int):
+                _holds(organisations[holder], organisations[held], share_bp)
+            else:
+                _person_holds(holder, organisations[held], share_bp)
+        declarer = UserFactory()
+        for one, other in declared:
+            if one != other:
+                DeclaredRelation.objects.get_or_create(
+                    organisation=organisations[one],
+                    related_organisation=organisations[other],
+                    defaults={"nature": "关联", "declared_by": declarer},
+                )
+        for a in organisations:
+            expected = related_parties(a)
+            for b in organisations:
+                assert are_related(a, b) is (b.pk in expected), (a.pk, b.pk, expected)
+        transaction.set_rollback(True)
