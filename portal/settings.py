@@ -113,6 +113,14 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements for `portal.prepared` only (the redemption's statements, whose
+        # planning costs several times their running): Django binds its own statements on the
+        # client, and those are never prepared, so the threshold below is never reached by
+        # them. Each prepared statement is planned once (generic plan), not at every execution.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"prepare_threshold": 2**31 - 1, "options": "-c plan_cache_mode=force_generic_plan"}
+        )
 else:
     DATABASES = {
         "default": {
