@@ -223,13 +223,13 @@ def application_approve(
             issued_at=timezone.now(),
         )
         ledger.move(
-            programme=programme,
+            programme_id=programme.pk,
             kind=TransactionKind.ISSUE,
             amount_fen=amount,
             source=(Account.BUDGET, None),
-            target=(Account.ISSUED, voucher),
+            target=(Account.ISSUED, voucher.pk),
             actor=actor,
-            voucher=voucher,
+            voucher_id=voucher.pk,
         )
         audit_record(
             actor=actor,

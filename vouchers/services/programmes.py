@@ -206,7 +206,7 @@ def _transition(*, actor: User, programme: Programme, state: str, action: str) -
             )
         if before == ProgrammeState.DRAFT and state == ProgrammeState.OPEN:
             ledger.move(
-                programme=programme,
+                programme_id=programme.pk,
                 kind=TransactionKind.FUND,
                 amount_fen=programme.budget_fen,
                 source=(Account.FUNDING, None),

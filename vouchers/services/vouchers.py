@@ -29,13 +29,13 @@ def voucher_return_balance(*, actor: User | None, voucher: Voucher, state: str, 
     balance = selectors.voucher_balance_fen(voucher)
     if balance:
         ledger.move(
-            programme=voucher.programme,
+            programme_id=voucher.programme_id,
             kind=TransactionKind.CANCEL if state == VoucherState.CANCELLED else TransactionKind.EXPIRE,
             amount_fen=balance,
-            source=(Account.ISSUED, voucher),
+            source=(Account.ISSUED, voucher.pk),
             target=(Account.BUDGET, None),
             actor=actor,
-            voucher=voucher,
+            voucher_id=voucher.pk,
         )
     Redemption.objects.filter(voucher=voucher, state=RedemptionState.PENDING).update(state=RedemptionState.DECLINED)
     voucher.state = state

@@ -243,7 +243,7 @@ def test_the_ledger_refuses_a_posting_that_does_not_balance(amounts):
 
     with pytest.raises(ledger.UnbalancedPosting):
         ledger.post(
-            programme=programme,
+            programme_id=programme.pk,
             kind=TransactionKind.ISSUE,
             legs=[ledger.Leg(Account.BUDGET, amount) for amount in amounts],
         )
