@@ -3,15 +3,17 @@ transaction, so the row exists exactly when the change does."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from portal import prepared
 from portal.accounts.models import User
-from portal.audit.chain import chain_of, entry_hash, to_json_value
+from portal.audit.chain import HASHED_FIELDS, chain_of, entry_hash, to_json_value
 from portal.audit.models import AuditChainHead, AuditEntry
 
 SYSTEM_ACTOR_LABEL = "system"
@@ -27,13 +29,34 @@ def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return to_json_value(values)
 
 
-def _locked_head(chain: int) -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=chain).first()
+# The three statements of an append are written by hand (prepared statements, `portal.prepared`):
+# every audited change runs them, and through the ORM they cost more processor time than the
+# database spends on them.
+_HEAD = AuditChainHead._meta.db_table
+_ENTRY = AuditEntry._meta.db_table
+_ENTRY_COLUMNS = (*HASHED_FIELDS, "hash")
+_INSERT_ENTRY = (
+    f"INSERT INTO {_ENTRY} ({', '.join(_ENTRY_COLUMNS)})"
+    f" VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))}) RETURNING id"
+)
+_UPDATE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s WHERE id = %s"
+
+
+def _head_sql() -> str:
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return f"SELECT seq, hash FROM {_HEAD} WHERE id = %s{lock}"
+
+
+def _locked_head(chain: int) -> tuple[int, str]:
+    """The chain's head (position, hash), locked until the transaction ends."""
+    head = prepared.fetchone(_head_sql(), [chain])
     if head is None:
         # First entry of this chain: create its head race-free, then lock it.
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=chain)], ignore_conflicts=True)
-        head = AuditChainHead.objects.select_for_update().get(pk=chain)
-    return head
+        head = prepared.fetchone(_head_sql(), [chain])
+    if head is None:
+        raise RuntimeError(f"audit chain head {chain} missing after its creation")
+    return int(head[0]), str(head[1])
 
 
 def audit_chains_lock(objects: Iterable[models.Model]) -> None:
@@ -59,11 +82,13 @@ def audit_record(
     object_type = obj._meta.label_lower
     object_id = str(obj.pk)
     chain = chain_of(object_type, object_id)
-    with transaction.atomic():
-        head = _locked_head(chain)
+    # No savepoint: a failure here fails the caller's whole transaction anyway, and a savepoint is
+    # two more statements on every audited change (redemptions are the hot path).
+    with transaction.atomic(savepoint=False):
+        seq, prev_hash = _locked_head(chain)
         content = {
             "chain": chain,
-            "seq": head.seq + 1,
+            "seq": seq + 1,
             "created_at": timezone.now(),
             "actor_id": user.pk if user is not None else None,
             "actor_label": user.get_username() if user is not None else SYSTEM_ACTOR_LABEL,
@@ -72,9 +97,21 @@ def audit_record(
             "object_id": object_id,
             "before": to_json_value(before),
             "after": to_json_value(after),
-            "prev_hash": head.hash,
+            "prev_hash": prev_hash,
         }
         digest = entry_hash(content)
-        entry = AuditEntry.objects.create(**content, hash=digest)
-        AuditChainHead.objects.filter(pk=chain).update(seq=content["seq"], hash=digest)
+        stored = {
+            **content,
+            "created_at": connection.ops.adapt_datetimefield_value(content["created_at"]),
+            "before": json.dumps(content["before"]),
+            "after": json.dumps(content["after"]),
+            "hash": digest,
+        }
+        row = prepared.fetchone(_INSERT_ENTRY, [stored[column] for column in _ENTRY_COLUMNS])
+        prepared.fetchone(_UPDATE_HEAD, [content["seq"], digest, chain])
+    if row is None:
+        raise RuntimeError("INSERT … RETURNING returned no row")
+    entry = AuditEntry(id=row[0], **content, hash=digest)
+    entry._state.adding = False
+    entry._state.db = connection.alias
     return entry
