@@ -60,7 +60,12 @@ class Region(models.Model):
 
     @property
     def subtree_prefix(self) -> str:
-        return self.code[: {"province": 2, "prefecture": 4}.get(self.level, 6)]
+        return subtree_prefix_of(self.code, self.level)
+
+
+def subtree_prefix_of(code: str, level: str) -> str:
+    """What every division code under the region (itself included) starts with."""
+    return code[: {"province": 2, "prefecture": 4}.get(level, 6)]
 
 
 class VerificationStatus(models.TextChoices):

@@ -66,6 +66,14 @@ def managed_organisations(user: AnyUser) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=Membership.objects.filter(managing, user=user).values("organisation_id"))
 
 
+def managing_membership_sql(membership: str, organisation: str) -> tuple[str, list[str]]:
+    """`managed_organisations`' rule as an SQL condition on a membership row and its organisation
+    (table aliases), with its parameters: for statements written by hand (redemption)."""
+    pairs = list(MANAGING_ROLE.items())
+    condition = " OR ".join(f"({organisation}.kind = %s AND {membership}.role = %s)" for _pair in pairs)
+    return f"({condition})", [str(value) for pair in pairs for value in pair]
+
+
 def acts_for(user: AnyUser, organisation: Organisation) -> bool:
     return managed_organisations(user).filter(pk=organisation.pk).exists()
 

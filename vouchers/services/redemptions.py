@@ -22,26 +22,26 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.models import Contract, ContractState, MilestonePayment
+from marketplace.models import ContractState
 from marketplace.services._common import SUPPLIER_KINDS, lock, required_text
+from portal import prepared
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict, NotFound
 from portal.money import format_fen, hundredths_text
-from registry.models import Organisation
+from registry.models import Organisation, VerificationStatus, subtree_prefix_of
 from registry.related_parties import are_related
 from registry.roles import OrganisationKind
 from vouchers import ledger, selectors
+from vouchers.codes import normalise_code
 from vouchers.models import (
     REDEMPTION_TRANSITIONS,
     Account,
     ExternalOrder,
-    Programme,
     ProgrammeState,
     ProviderRule,
     Redemption,
@@ -50,34 +50,11 @@ from vouchers.models import (
     Voucher,
     VoucherState,
 )
+from vouchers.services import redemption_facts
 from vouchers.services._common import RedemptionRefused, require_acts_for
+from vouchers.services.redemption_facts import Facts
 
 MAX_KEY_LENGTH = 255
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a voucher pays for: an exchange contract or an external order."""
-
-    contract: Contract | None
-    order: ExternalOrder | None
-
-    @property
-    def holder_id(self) -> int:
-        return self.contract.buyer_id if self.contract is not None else self.order.holder_id  # type: ignore[union-attr]
-
-    @property
-    def provider(self) -> Organisation:
-        return self.contract.supplier if self.contract is not None else self.order.provider  # type: ignore[union-attr]
-
-    @property
-    def value_fen(self) -> int:
-        return self.contract.value_fen if self.contract is not None else self.order.value_fen  # type: ignore[union-attr]
-
-    def redemptions(self) -> QuerySet[Redemption]:
-        if self.contract is not None:
-            return Redemption.objects.filter(contract=self.contract)
-        return Redemption.objects.filter(order=self.order)
 
 
 @dataclass(frozen=True)
@@ -86,21 +63,13 @@ class RedeemOutcome:
     replayed: bool
 
 
-def _target(*, contract_id: object, order_id: object) -> Target:
+def _target(*, contract_id: object, order_id: object) -> tuple[redemption_facts._TargetTable, int]:
     if (contract_id is None) == (order_id is None):
         raise ValidationError({"contract": [_("Give either a contract or an order, not both.")]})
     pk = contract_id if contract_id is not None else order_id
     if isinstance(pk, bool) or not isinstance(pk, int) or pk <= 0:
         raise ValidationError({"contract" if contract_id is not None else "order": [_("Give its number.")]})
-    if contract_id is not None:
-        contract = Contract.objects.select_related("supplier", "buyer").filter(pk=pk).first()
-        if contract is None:
-            raise NotFound(_("No voucher with this code can be used here."))
-        return Target(contract=contract, order=None)
-    order = ExternalOrder.objects.select_related("provider", "holder").filter(pk=pk).first()
-    if order is None:
-        raise NotFound(_("No voucher with this code can be used here."))
-    return Target(contract=None, order=order)
+    return (redemption_facts.CONTRACT if contract_id is not None else redemption_facts.ORDER), pk
 
 
 def _check_amount(amount_fen: object) -> int:
@@ -118,148 +87,153 @@ def _check_key(key: str) -> str:
     return key
 
 
-def _used(redemptions: QuerySet[Redemption]) -> int:
-    return redemptions.filter(state__in=selectors.USED_STATES).aggregate(total=Sum("amount_fen"))["total"] or 0
-
-
-def _provider_eligible(programme: Programme, provider: Organisation) -> bool:
-    if not provider.verified or provider.kind not in SUPPLIER_KINDS:
+def _provider_eligible(facts: Facts) -> bool:
+    if facts.provider_status != VerificationStatus.VERIFIED or facts.provider_kind not in SUPPLIER_KINDS:
         return False
-    if programme.provider_rule == ProviderRule.LIST:
-        return programme.providers.filter(pk=provider.pk).exists()
-    region = programme.provider_region
-    return (
-        provider.kind == OrganisationKind.VENDOR
-        and region is not None
-        and provider.region_id.startswith(region.subtree_prefix)
-    )
+    if facts.provider_rule == ProviderRule.LIST:
+        return facts.provider_listed
+    if facts.provider_region_code is None or facts.provider_region_level is None:
+        return False
+    prefix = subtree_prefix_of(facts.provider_region_code, facts.provider_region_level)
+    return facts.provider_kind == OrganisationKind.VENDOR and facts.provider_region_id.startswith(prefix)
 
 
-def check_rules(*, voucher: Voucher, target: Target, amount_fen: int, today: datetime.date) -> None:
+def check_rules(*, facts: Facts, related: bool, amount_fen: int, today: datetime.date) -> None:
     """Every rule a redemption must pass, in the order of DESIGN §6; the first broken one is
-    refused with its own code and message. The caller holds the locks."""
-    programme = voucher.programme
-    if voucher.state != VoucherState.ACTIVE or not voucher.valid_from <= today <= voucher.valid_until:
+    refused with its own code and message. `facts` were read under the locks; `related` is the
+    registry's answer for the holder and the provider."""
+    if facts.voucher_state != VoucherState.ACTIVE or not facts.voucher_valid_from <= today <= facts.voucher_valid_until:
         raise RedemptionRefused(
             "voucher_not_valid",
             _("This voucher is valid from %(start)s to %(end)s and is %(state)s.")
             % {
-                "start": voucher.valid_from.isoformat(),
-                "end": voucher.valid_until.isoformat(),
-                "state": VoucherState(voucher.state).label,
+                "start": facts.voucher_valid_from.isoformat(),
+                "end": facts.voucher_valid_until.isoformat(),
+                "state": VoucherState(facts.voucher_state).label,
             },
         )
-    balance = selectors.voucher_balance_fen(voucher)
-    if amount_fen > balance:
+    if amount_fen > facts.balance_fen:
         raise RedemptionRefused(
-            "over_balance", _("The voucher's balance is %(balance)s yuan.") % {"balance": format_fen(balance)}
+            "over_balance",
+            _("The voucher's balance is %(balance)s yuan.") % {"balance": format_fen(facts.balance_fen)},
         )
-    if programme.state != ProgrammeState.OPEN or not programme.valid_from <= today <= programme.valid_until:
+    open_now = facts.programme_valid_from <= today <= facts.programme_valid_until
+    if facts.programme_state != ProgrammeState.OPEN or not open_now:
         raise RedemptionRefused(
             "programme_not_open",
             _("The programme is %(state)s: vouchers cannot be redeemed now.")
             % {
-                "state": ProgrammeState(programme.state).label
-                if programme.state != ProgrammeState.OPEN
+                "state": ProgrammeState(facts.programme_state).label
+                if facts.programme_state != ProgrammeState.OPEN
                 else _("outside its dates")
             },
         )
-    if target.contract is not None:
-        if target.contract.state != ContractState.ACTIVE:
+    if facts.target_state is not None:  # an exchange contract
+        if facts.target_state != ContractState.ACTIVE:
             raise RedemptionRefused(
                 "contract_not_active", _("Vouchers pay only for a signed contract still under way.")
             )
-        if MilestonePayment.objects.filter(contract=target.contract).exists():
+        if facts.payment_started:
             raise RedemptionRefused(
                 "payment_started",
                 _("Payment of this contract has begun: vouchers must be redeemed before the first payment."),
             )
-    coverage = target.value_fen * programme.coverage_bp // 10_000
-    room = coverage - _used(target.redemptions().filter(programme=programme))
-    room = min(room, target.value_fen - _used(target.redemptions()))
+    coverage = facts.value_fen * facts.coverage_bp // 10_000
+    room = min(coverage - facts.used_by_programme_fen, facts.value_fen - facts.used_fen)
     if amount_fen > room:
         raise RedemptionRefused(
             "over_coverage",
             _("The programme pays at most %(share)s%% of this contract or order: %(room)s yuan more.")
-            % {"share": hundredths_text(programme.coverage_bp), "room": format_fen(max(room, 0))},
+            % {"share": hundredths_text(facts.coverage_bp), "room": format_fen(max(room, 0))},
         )
-    year = today.year
-    used_this_year = _used(Redemption.objects.filter(holder_id=voucher.holder_id, programme=programme, year=year))
-    if used_this_year + amount_fen > programme.holder_cap_fen:
+    if facts.used_this_year_fen + amount_fen > facts.holder_cap_fen:
         raise RedemptionRefused(
             "over_cap",
             _("The holder may use at most %(cap)s yuan of this programme in %(year)d: %(room)s yuan more.")
             % {
-                "cap": format_fen(programme.holder_cap_fen),
-                "year": year,
-                "room": format_fen(max(programme.holder_cap_fen - used_this_year, 0)),
+                "cap": format_fen(facts.holder_cap_fen),
+                "year": today.year,
+                "room": format_fen(max(facts.holder_cap_fen - facts.used_this_year_fen, 0)),
             },
         )
-    provider = target.provider
-    if not _provider_eligible(programme, provider):
+    if not _provider_eligible(facts):
         raise RedemptionRefused(
-            "provider_not_eligible", _("This programme does not pay %(provider)s.") % {"provider": provider.name}
+            "provider_not_eligible",
+            _("This programme does not pay %(provider)s.") % {"provider": facts.provider_name},
         )
-    if are_related(voucher.holder, provider):
+    if related:
         raise RedemptionRefused(
             "related_party", _("The holder and the provider are related parties: a voucher cannot pay between them.")
         )
-    other = (
-        target.redemptions()
-        .filter(state__in=selectors.USED_STATES, programme__authority__region_id=programme.authority.region_id)
-        .exclude(programme=programme)
-        .exists()
-    )
-    if other:
+    if facts.other_programme:
         raise RedemptionRefused(
             "second_programme",
             _("Another programme of this region already subsidises this contract or order."),
         )
 
 
-def _lock(voucher: Voucher, target: Target) -> tuple[Voucher, Target]:
-    """The fixed lock order: the holder's vouchers of the programme by pk, then the target.
-
-    The programme, the holder and the provider the rules read come with these rows, inside the
-    transaction, never from the caller's objects, which may be older: a provider's request
-    confirmed after the programme was paused (or the provider struck off) is refused."""
-    locked = list(
-        Voucher.objects.select_for_update(of=("self",))
-        .select_related("programme__authority", "holder")
-        .filter(holder_id=voucher.holder_id, programme_id=voucher.programme_id)
-        .order_by("pk")
+def _checked_facts(
+    *,
+    actor: User,
+    kind: redemption_facts._TargetTable,
+    voucher_id: int,
+    target_id: int,
+    amount_fen: int,
+    today: datetime.date,
+    idempotency_key: str = "",
+) -> Facts:
+    """The facts under the locks (the caller took them), checked unless the request is a replay."""
+    facts = redemption_facts.facts(
+        kind=kind,
+        voucher_id=voucher_id,
+        target_id=target_id,
+        year=today.year,
+        actor=actor,
+        idempotency_key=idempotency_key,
+        used_states=selectors.USED_STATES,
     )
-    mine = next(v for v in locked if v.pk == voucher.pk)
-    if target.contract is not None:
-        contract = (
-            Contract.objects.select_for_update(of=("self",)).select_related("supplier").get(pk=target.contract.pk)
-        )
-        return mine, Target(contract=contract, order=None)
-    order_pk = target.order.pk  # type: ignore[union-attr]
-    order = ExternalOrder.objects.select_for_update(of=("self",)).select_related("provider").get(pk=order_pk)
-    return mine, Target(contract=None, order=order)
+    if facts.replay_id is None:
+        related = are_related(facts.holder_id, facts.provider_id)
+        check_rules(facts=facts, related=related, amount_fen=amount_fen, today=today)
+    return facts
 
 
-def _book(*, actor: User, redemption: Redemption, voucher: Voucher) -> None:
+def _book(*, actor: User, redemption: Redemption) -> None:
     ledger.move(
-        programme=voucher.programme,
+        programme_id=redemption.programme_id,
         kind=TransactionKind.REDEEM,
         amount_fen=redemption.amount_fen,
-        source=(Account.ISSUED, voucher),
-        target=(Account.REDEEMED, voucher),
+        source=(Account.ISSUED, redemption.voucher_id),
+        target=(Account.REDEEMED, redemption.voucher_id),
         actor=actor,
-        voucher=voucher,
-        redemption=redemption,
+        voucher_id=redemption.voucher_id,
+        redemption_id=redemption.pk,
     )
 
 
-def _same_request(existing: Redemption, voucher: Voucher, target: Target, amount_fen: int) -> bool:
-    return (
-        existing.voucher_id == voucher.pk
-        and existing.contract_id == (target.contract.pk if target.contract else None)
-        and existing.order_id == (target.order.pk if target.order else None)
-        and existing.amount_fen == amount_fen
-    )
+def _audited_voucher(redemption: Redemption) -> Voucher:
+    """The audit row names the voucher (its chain is the voucher's): its type and id are all the
+    log reads, so the row is not fetched for it."""
+    return Voucher(pk=redemption.voucher_id)
+
+
+_INSERTED = [field for field in Redemption._meta.concrete_fields if not field.primary_key]
+_INSERT = (
+    f"INSERT INTO {Redemption._meta.db_table} ({', '.join(field.column for field in _INSERTED)})"
+    f" VALUES ({', '.join(['%s'] * len(_INSERTED))}) RETURNING id"
+)
+
+
+def _insert(redemption: Redemption) -> None:
+    """INSERT the new row by hand (a prepared statement): the hot path, where the ORM's insert
+    cost more processor time than the database's."""
+    values = [field.get_db_prep_save(getattr(redemption, field.attname), connection) for field in _INSERTED]
+    row = prepared.fetchone(_INSERT, values)
+    if row is None:
+        raise RuntimeError("INSERT … RETURNING returned no row")
+    redemption.pk = row[0]
+    redemption._state.adding = False
+    redemption._state.db = connection.alias
 
 
 def _key_reused() -> Conflict:
@@ -267,6 +241,20 @@ def _key_reused() -> Conflict:
         _("This Idempotency-Key was already used for a different redemption."),
         fields={"Idempotency-Key": [_("Already used with another request.")]},
     )
+
+
+def _replay(
+    replay_id: int, *, voucher_id: int, kind: redemption_facts._TargetTable, target_id: int, amount_fen: int
+) -> RedeemOutcome:
+    existing = Redemption.objects.get(pk=replay_id)
+    same = (
+        existing.voucher_id == voucher_id
+        and getattr(existing, kind.redemption_column) == target_id
+        and existing.amount_fen == amount_fen
+    )
+    if not same:
+        raise _key_reused()
+    return RedeemOutcome(redemption=existing, replayed=True)
 
 
 def voucher_redeem(
@@ -288,83 +276,105 @@ def voucher_redeem(
     today = today or timezone.localdate()
     amount_fen = _check_amount(amount_fen)
     key = _check_key(idempotency_key)
-    target = _target(contract_id=contract_id, order_id=order_id)
-    mine = selectors.managed_organisations(actor)
-    holder_side = mine.filter(pk=target.holder_id).exists()
-    if not holder_side and not mine.filter(pk=target.provider.pk).exists():
+    kind, target_id = _target(contract_id=contract_id, order_id=order_id)
+    parties = redemption_facts.parties(kind=kind, target_id=target_id, code=normalise_code(code) or "", actor=actor)
+    if (
+        parties is None
+        or parties.voucher_id is None
+        or parties.programme_id is None
+        or not (parties.acts_for_holder or parties.acts_for_provider)
+    ):
         raise NotFound(_("No voucher with this code can be used here."))
-    holder = Organisation.objects.get(pk=target.holder_id)
-    voucher = selectors.voucher_by_code(holder=holder, code=code)
-    voucher.holder = holder
+    holder_side = parties.acts_for_holder
     with transaction.atomic():
-        voucher, target = _lock(voucher, target)
-        if key:
-            existing = Redemption.objects.filter(requested_by=actor, idempotency_key=key).first()
-            if existing is not None:
-                if not _same_request(existing, voucher, target, amount_fen):
-                    raise _key_reused()
-                return RedeemOutcome(redemption=existing, replayed=True)
-        check_rules(voucher=voucher, target=target, amount_fen=amount_fen, today=today)
+        redemption_facts.lock(
+            kind=kind, holder_id=parties.holder_id, programme_id=parties.programme_id, target_id=target_id
+        )
+        facts = _checked_facts(
+            actor=actor,
+            kind=kind,
+            voucher_id=parties.voucher_id,
+            target_id=target_id,
+            amount_fen=amount_fen,
+            today=today,
+            idempotency_key=key,
+        )
+        if facts.replay_id is not None:
+            return _replay(
+                facts.replay_id, voucher_id=parties.voucher_id, kind=kind, target_id=target_id, amount_fen=amount_fen
+            )
         now = timezone.now()
+        redemption = Redemption(
+            voucher_id=parties.voucher_id,
+            programme_id=facts.programme_id,
+            holder_id=parties.holder_id,
+            provider_id=parties.provider_id,
+            **{kind.redemption_column: target_id},
+            amount_fen=amount_fen,
+            state=RedemptionState.CONFIRMED if holder_side else RedemptionState.PENDING,
+            year=today.year,
+            requested_by=actor,
+            idempotency_key=key,
+            requested_at=now,
+            confirmed_by=actor if holder_side else None,
+            confirmed_at=now if holder_side else None,
+        )
         try:
-            with transaction.atomic():
-                redemption = Redemption.objects.create(
-                    voucher=voucher,
-                    programme_id=voucher.programme_id,
-                    holder_id=voucher.holder_id,
-                    provider=target.provider,
-                    contract=target.contract,
-                    order=target.order,
-                    amount_fen=amount_fen,
-                    state=RedemptionState.CONFIRMED if holder_side else RedemptionState.PENDING,
-                    year=today.year,
-                    requested_by=actor,
-                    idempotency_key=key,
-                    requested_at=now,
-                    confirmed_by=actor if holder_side else None,
-                    confirmed_at=now if holder_side else None,
-                )
+            _insert(redemption)
         except IntegrityError as error:
-            # The same key, sent at the same moment for another voucher, committed first.
+            # The same key, sent at the same moment for another voucher, committed first. The
+            # transaction is spoilt, and the Conflict rolls it back.
             raise _key_reused() from error
         if holder_side:
-            _book(actor=actor, redemption=redemption, voucher=voucher)
+            _book(actor=actor, redemption=redemption)
         audit_record(
             actor=actor,
             action="voucher.redeem" if holder_side else "voucher.redeem_request",
-            obj=voucher,
+            obj=_audited_voucher(redemption),
             before={},
             after={"redemption": redemption.pk, "amount_fen": amount_fen, "state": redemption.state},
         )
     return RedeemOutcome(redemption=redemption, replayed=False)
 
 
-def _pending(actor: User, redemption: Redemption, state: str) -> tuple[Voucher, Target, Redemption]:
+def _pending(actor: User, redemption: Redemption, state: str) -> tuple[redemption_facts._TargetTable, int, Redemption]:
     require_acts_for(actor=actor, organisation=redemption.holder)
-    target = Target(contract=redemption.contract, order=redemption.order)
-    voucher, target = _lock(redemption.voucher, target)
+    if redemption.contract_id is not None:
+        kind, target_id = redemption_facts.CONTRACT, redemption.contract_id
+    else:
+        kind, target_id = redemption_facts.ORDER, redemption.order_id  # type: ignore[assignment]
+    redemption_facts.lock(
+        kind=kind, holder_id=redemption.holder_id, programme_id=redemption.programme_id, target_id=target_id
+    )
     redemption = lock(Redemption, redemption.pk)
     if state not in REDEMPTION_TRANSITIONS[redemption.state]:
         raise Conflict(_("This redemption is already %(state)s.") % {"state": RedemptionState(redemption.state).label})
-    return voucher, target, redemption
+    return kind, target_id, redemption
 
 
 def redemption_confirm(*, actor: User, redemption: Redemption, today: datetime.date | None = None) -> Redemption:
     """The holder confirms a provider's request: the rules run again, now, and money moves."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        voucher, target, redemption = _pending(actor, redemption, RedemptionState.CONFIRMED)
-        check_rules(voucher=voucher, target=target, amount_fen=redemption.amount_fen, today=today)
+        kind, target_id, redemption = _pending(actor, redemption, RedemptionState.CONFIRMED)
+        _checked_facts(
+            actor=actor,
+            kind=kind,
+            voucher_id=redemption.voucher_id,
+            target_id=target_id,
+            amount_fen=redemption.amount_fen,
+            today=today,
+        )
         redemption.state = RedemptionState.CONFIRMED
         redemption.year = today.year
         redemption.confirmed_by = actor
         redemption.confirmed_at = timezone.now()
         redemption.save(update_fields=["state", "year", "confirmed_by", "confirmed_at"])
-        _book(actor=actor, redemption=redemption, voucher=voucher)
+        _book(actor=actor, redemption=redemption)
         audit_record(
             actor=actor,
             action="voucher.redeem",
-            obj=voucher,
+            obj=_audited_voucher(redemption),
             before={"redemption": redemption.pk, "state": RedemptionState.PENDING},
             after={"redemption": redemption.pk, "amount_fen": redemption.amount_fen, "state": redemption.state},
         )
@@ -373,13 +383,13 @@ def redemption_confirm(*, actor: User, redemption: Redemption, today: datetime.d
 
 def redemption_decline(*, actor: User, redemption: Redemption) -> Redemption:
     with transaction.atomic():
-        voucher, _target, redemption = _pending(actor, redemption, RedemptionState.DECLINED)
+        _kind, _target_id, redemption = _pending(actor, redemption, RedemptionState.DECLINED)
         redemption.state = RedemptionState.DECLINED
         redemption.save(update_fields=["state"])
         audit_record(
             actor=actor,
             action="voucher.redeem_decline",
-            obj=voucher,
+            obj=_audited_voucher(redemption),
             before={"redemption": redemption.pk, "state": RedemptionState.PENDING},
             after={"redemption": redemption.pk, "state": redemption.state},
         )
