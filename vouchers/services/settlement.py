@@ -36,6 +36,8 @@ MAX_TRANSFER_NUMBER = 64
 def claim_submit(
     *, actor: User, redemption: Redemption, evidence: UploadedFile | None, note: str = ""
 ) -> SettlementClaim:
+    # Read afresh: the caller's object may be older than a confirmation (which works on its own copy).
+    redemption = Redemption.objects.select_related("contract").get(pk=redemption.pk)
     mine = selectors.managed_organisations(actor)
     claimant = mine.filter(pk__in=[redemption.holder_id, redemption.provider_id]).order_by("pk").first()
     if claimant is None:
@@ -148,15 +150,15 @@ def claim_disburse(
         redemption.state = RedemptionState.SETTLED
         redemption.save(update_fields=["state"])
         ledger.move(
-            programme=claim.programme,
+            programme_id=claim.programme_id,
             kind=TransactionKind.SETTLE,
             amount_fen=redemption.amount_fen,
-            source=(Account.REDEEMED, redemption.voucher),
+            source=(Account.REDEEMED, redemption.voucher_id),
             target=(Account.SETTLED, None),
             actor=actor,
-            voucher=redemption.voucher,
-            redemption=redemption,
-            claim=claim,
+            voucher_id=redemption.voucher_id,
+            redemption_id=redemption.pk,
+            claim_id=claim.pk,
         )
         audit_record(
             actor=actor,
