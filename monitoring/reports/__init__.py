@@ -1,0 +1,1 @@
+"""Statistical direct reports (统计直报): filing, validation, anomaly flags, lateness, reminders."""
