@@ -84,8 +84,12 @@ class StatisticalReport(models.Model):
             models.UniqueConstraint(
                 fields=["organisation", "year", "quarter"], name="monitoring_report_one_per_quarter"
             ),
-            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="monitoring_report_quarter"),
-            models.CheckConstraint(condition=models.Q(public_data_share_bp__lte=10_000), name="monitoring_report_share"),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4), name="monitoring_report_quarter"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(public_data_share_bp__lte=10_000), name="monitoring_report_share"
+            ),
             models.CheckConstraint(
                 condition=models.Q(state="draft") | models.Q(first_submitted_at__isnull=False, version__gte=1),
                 name="monitoring_report_submitted_complete",

@@ -131,7 +131,7 @@ def _audit_view(report: StatisticalReport) -> dict[str, Any]:
 
 
 def _jump(*, previous: int, current: int, factor: int) -> str:
-    """"up" when `current` is at least `factor` times `previous`, "down" when at most 1/factor of
+    """ "up" when `current` is at least `factor` times `previous`, "down" when at most 1/factor of
     it, "" otherwise or without a baseline (a previous figure of 0)."""
     if previous <= 0:
         return ""
@@ -355,9 +355,7 @@ def statistical_reports_remind(*, today: datetime.date) -> int:
             created_at__lt=calendar.quarter_bounds(year, quarter)[1],
         )
         .exclude(pk__in=submitted.values("organisation_id"))
-        .exclude(
-            pk__in=StatisticalReportReminder.objects.filter(year=year, quarter=quarter).values("organisation_id")
-        )
+        .exclude(pk__in=StatisticalReportReminder.objects.filter(year=year, quarter=quarter).values("organisation_id"))
         .order_by("pk")
     )
     url = f"{reverse('monitoring:report-file')}?year={year}&quarter={quarter}"

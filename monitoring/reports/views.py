@@ -87,9 +87,7 @@ def report_file(request: HttpRequest) -> HttpResponse:
             public_data_share=existing.public_data_share_bp,
             **{f"volume_{volume.modality}": volume.items for volume in existing.volumes.all()},
         )
-    form = ReportForm(
-        request.POST if request.method == "POST" else None, initial=initial, organisations=organisations
-    )
+    form = ReportForm(request.POST if request.method == "POST" else None, initial=initial, organisations=organisations)
     status = 200
     if request.method == "POST":
         status = 400

@@ -49,7 +49,7 @@ def figures(**overrides: Any) -> dict[str, Any]:
         "headcount": 50,
         "total_items": 1_000 * len(Modality.values),
         "public_data_share_bp": 2_500,
-        "volumes": {modality: 1_000 for modality in Modality.values},
+        "volumes": dict.fromkeys(Modality.values, 1000),
     }
     values.update(overrides)
     return values

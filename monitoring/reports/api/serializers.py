@@ -110,6 +110,8 @@ class StatisticalReportSerializer(serializers.ModelSerializer):
 
     def get_late(self, report: StatisticalReport) -> bool:
         return calendar.is_late(
-            year=report.year, quarter=report.quarter, first_submitted_at=report.first_submitted_at, now=self.context["now"]
+            year=report.year,
+            quarter=report.quarter,
+            first_submitted_at=report.first_submitted_at,
+            now=self.context["now"],
         )
-

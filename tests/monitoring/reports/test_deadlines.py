@@ -108,9 +108,7 @@ def test_before_the_deadline_a_missing_report_is_not_late(sichuan):
     assert len(everyone) == 4
 
 
-@pytest.mark.parametrize(
-    ("problem", "expected"), [(Problem.LATE, {"late", "missing"}), (Problem.FLAGGED, {"flagged"})]
-)
+@pytest.mark.parametrize(("problem", "expected"), [(Problem.LATE, {"late", "missing"}), (Problem.FLAGGED, {"flagged"})])
 def test_the_problem_filter(sichuan, problem, expected):
     rows = statistical_report_oversight(
         user=regulator("510000"), year=YEAR, quarter=QUARTER, now=DEADLINE + SECOND, problem=problem

@@ -38,7 +38,9 @@ def vendors(db):
 def test_staff_of_organisations_that_have_not_submitted_are_reminded_once(vendors):
     assert services.statistical_reports_remind(today=DUE - datetime.timedelta(days=5)) == 2
 
-    reminded = set(StatisticalReportReminder.objects.filter(year=2025, quarter=2).values_list("organisation", flat=True))
+    reminded = set(
+        StatisticalReportReminder.objects.filter(year=2025, quarter=2).values_list("organisation", flat=True)
+    )
     assert reminded == {vendors["waiting"].pk, vendors["drafted"].pk}
     notified = Notification.objects.filter(kind="statistical_report.due")
     assert {n.user_id for n in notified if n.params["organisation"] == vendors["waiting"].name} == {
@@ -95,7 +97,5 @@ def test_the_worker_sends_the_reminders_once(queued_tasks, settings):
     assert queued.get(timeout=30) == 1
     assert statistical_reports_remind_task.delay().get(timeout=30) == 0
 
-    assert list(Notification.objects.filter(kind="statistical_report.due").values_list("user", flat=True)) == [
-        staff.pk
-    ]
+    assert list(Notification.objects.filter(kind="statistical_report.due").values_list("user", flat=True)) == [staff.pk]
     assert StatisticalReportReminder.objects.get().organisation == organisation

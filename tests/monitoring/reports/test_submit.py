@@ -58,7 +58,7 @@ def test_a_valid_submission_stores_the_figures_every_modality_and_an_audit_row(o
     assert report.submitted_by == staff
     assert report.first_submitted_at == report.submitted_at
     volumes = dict(report.volumes.values_list("modality", "items"))
-    assert volumes == {modality: 1_000 for modality in Modality.values}
+    assert volumes == dict.fromkeys(Modality.values, 1000)
     entry = AuditEntry.objects.get(object_type="monitoring.statisticalreport", object_id=str(report.pk))
     assert entry.action == "statistical_report.submit"
     assert entry.actor_id == staff.pk
@@ -169,7 +169,8 @@ def test_a_draft_is_saved_without_flags_and_submitted_later(organisation, staff)
         actor=staff, organisation=organisation, year=YEAR, quarter=QUARTER, **figures(revenue_fen=5)
     )
     assert draft.state == ReportState.DRAFT
-    assert draft.version == 0 and draft.first_submitted_at is None
+    assert draft.version == 0
+    assert draft.first_submitted_at is None
     assert AuditEntry.objects.get(object_id=str(draft.pk), object_type="monitoring.statisticalreport").action == (
         "statistical_report.save_draft"
     )
