@@ -226,3 +226,11 @@ def report_oversight_csv(request: HttpRequest) -> HttpResponse:
             ]
         )
     return response
+
+
+def report_links(user: Any) -> dict[str, bool]:
+    """Which statistical report pages the monitoring index links to for this user."""
+    return {
+        "files_reports": bool(selectors.reporting_organisations_of(user).exists()),
+        "oversees_reports": selectors.may_oversee(user),
+    }

@@ -213,3 +213,22 @@ def test_the_csv_export_keeps_the_filters_and_the_scope(client, owner_report, re
     assert export["Content-Disposition"] == 'attachment; filename="statistical-reports-2025Q2.csv"'
     assert elsewhere.name not in body
     assert owner_report.organisation.name in body
+
+
+@pytest.mark.parametrize(
+    ("role", "links"),
+    [
+        ("anonymous", set()),
+        ("owner", {"report-list"}),
+        ("agency", set()),
+        ("regulator_in_scope", {"report-oversight"}),
+        ("operator", {"report-oversight"}),
+    ],
+)
+def test_the_monitoring_page_links_to_the_report_pages_each_user_may_use(client, request, owner_org, role, links):
+    client = _client_for(client, request, role)
+    response = client.get(reverse("monitoring:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for name in ("report-list", "report-oversight"):
+        assert (f'href="{reverse("monitoring:" + name)}"' in html) is (name in links)
