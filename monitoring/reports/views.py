@@ -24,11 +24,11 @@ from django.utils.translation import gettext as _
 
 from marketplace.paging import CappedPaginator
 from marketplace.views._common import PAGE_SIZE, query_without_page, run_form_service
-from monitoring.models import ReportState, StatisticalReport
+from monitoring.models import AnomalyKind, ReportState, StatisticalReport, StatisticalReportFlag
 from monitoring.reports import calendar, selectors, services
 from monitoring.reports.forms import FIELD_NAMES, OversightFilterForm, ReportForm
 from portal.errors import PermissionDenied
-from portal.money import hundredths_text
+from portal.money import format_fen, hundredths_text
 from portal.permissions import signed_in
 from registry.models import Organisation, Region
 from registry.selectors import regions_for_choice
@@ -120,13 +120,53 @@ def report_file(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/reports/file.html", context, status=status)
 
 
+def _jump_value(field: str, value: int) -> str:
+    return _("%(amount)s yuan") % {"amount": format_fen(value)} if field == "revenue_fen" else f"{value:,}"
+
+
+def flag_explanation(flag: StatisticalReportFlag) -> str:
+    """What a flag's evidence says, in a sentence for the reader."""
+    evidence = flag.evidence
+    if flag.kind in (AnomalyKind.REVENUE_BELOW_PORTAL, AnomalyKind.REVENUE_ABOVE_PORTAL):
+        figures = {
+            "revenue": format_fen(evidence.get("revenue_fen", 0)),
+            "paid": format_fen(evidence.get("portal_paid_fen", 0)),
+            "signed": format_fen(evidence.get("portal_signed_fen", 0)),
+            "factor": evidence.get("factor", ""),
+        }
+        if flag.kind == AnomalyKind.REVENUE_BELOW_PORTAL:
+            return (
+                _(
+                    "Reported revenue %(revenue)s yuan; contracts on the portal paid this organisation %(paid)s yuan "
+                    "in the quarter."
+                )
+                % figures
+            )
+        return (
+            _(
+                "Reported revenue %(revenue)s yuan is more than %(factor)s times what the portal knows of the quarter "
+                "(paid %(paid)s yuan, contracts signed %(signed)s yuan)."
+            )
+            % figures
+        )
+    field = evidence.get("field", "")
+    return _(
+        "%(previous_period)s: %(previous)s; this quarter: %(current)s (threshold: ×%(factor)s or ÷%(factor)s)."
+    ) % {
+        "previous_period": evidence.get("previous_period", ""),
+        "previous": _jump_value(field, evidence.get("previous", 0)),
+        "current": _jump_value(field, evidence.get("current", 0)),
+        "factor": evidence.get("factor", ""),
+    }
+
+
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.statistical_report_visible(user=request.user, pk=pk)
     context = {
         "report": report,
         "volumes": sorted(report.volumes.all(), key=lambda volume: Modality.values.index(volume.modality)),
-        "flags": list(report.flags.all()),
+        "flags": [(flag, flag_explanation(flag)) for flag in report.flags.all()],
         "share_percent": hundredths_text(report.public_data_share_bp),
         "due_on": calendar.due_on(report.year, report.quarter),
         "late": calendar.is_late(

@@ -154,7 +154,7 @@ def test_the_detail_shows_the_flags_with_their_evidence(client, owner_org, vendo
     client.force_login(vendor_user)
     html = client.get(reverse("monitoring:report-detail", args=[report.pk])).content.decode()
     assert 'data-kind="revenue_jump"' in html
-    assert "previous_period: 2025Q1" in html
+    assert "2025Q1: 1,000,000.00 yuan; this quarter: 10,000,000,000.00 yuan" in html
 
 
 # --- The regulators' list and CSV -------------------------------------------------------------
