@@ -1,10 +1,13 @@
-from django.urls import path
+from django.urls import include, path
 
 from monitoring import views
+from monitoring.reports import urls as reports_urls
 
 app_name = "monitoring"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("organisations-by-province.csv", views.organisations_by_province_csv, name="organisations-by-province-csv"),
+    # Statistical direct reports (统计直报).
+    path("reports/", include(reports_urls)),
 ]

@@ -448,3 +448,22 @@ CELERY_BEAT_SCHEDULE["vouchers-expire"] = {
     "task": "vouchers.tasks.vouchers_expire_task",
     "schedule": 60 * 60,
 }
+
+# --- Statistical direct reports (统计直报, monitoring.reports) -------------------------------------
+
+# A quarter's report is due this many days after the quarter ends (Chinese statistical practice:
+# quarterly direct reports close on the 15th of the following month); submitted on the due day
+# (Asia/Shanghai) is on time.
+STATISTICAL_REPORT_DUE_DAYS = env_int("STATISTICAL_REPORT_DUE_DAYS", 15)
+# Staff of organisations that have not submitted are reminded this many days before the due day.
+STATISTICAL_REPORT_REMIND_DAYS = env_int("STATISTICAL_REPORT_REMIND_DAYS", 5)
+# Anomaly flags: a figure at least this many times its previous quarter's, or at most 1/this.
+STATISTICAL_REPORT_JUMP_FACTOR = env_int("STATISTICAL_REPORT_JUMP_FACTOR", 10)
+# Anomaly flag: revenue more than this many times what the portal's contracts paid or signed in
+# the quarter (only when the portal knows some of the organisation's business); 0 turns it off.
+STATISTICAL_REPORT_PORTAL_FACTOR = env_int("STATISTICAL_REPORT_PORTAL_FACTOR", 100)
+STATISTICAL_REPORT_HEADCOUNT_MAX = env_int("STATISTICAL_REPORT_HEADCOUNT_MAX", 200_000)
+CELERY_BEAT_SCHEDULE["statistical-reports-remind"] = {
+    "task": "monitoring.reports.tasks.statistical_reports_remind_task",
+    "schedule": 6 * 60 * 60,
+}

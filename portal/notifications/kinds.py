@@ -29,6 +29,9 @@ KINDS: dict[str, Any] = {
     "contract.reminder": _("Reminder: contract %(contract)s must be signed by %(sign_by)s"),
     "contract.signed": _("Contract %(contract)s is signed by both parties and active"),
     "contract.terminated": _("Contract %(contract)s was terminated"),
+    "statistical_report.due": _(
+        "The statistical report of %(organisation)s for %(period)s is due by %(due)s and not yet submitted"
+    ),
     "delivery.received": _(
         "Delivery %(number)s for “%(milestone)s” of contract %(contract)s has arrived and is being scored"
     ),
