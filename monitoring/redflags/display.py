@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from monitoring.redflags.models import Alert, RedFlag
 from portal.money import format_fen, hundredths_text
@@ -88,7 +89,7 @@ def _lot_sentence(flag: str, lot: dict[str, Any], evidence: dict[str, Any]) -> s
 
 def _bid_rows(lot: dict[str, Any]) -> list[BidRow]:
     labelled = [
-        ("winner", _("winner")),
+        ("winner", pgettext("red flag", "winner")),
         ("next", _("next qualified bid")),
         ("lowest_qualified", _("lowest qualified bid")),
     ]

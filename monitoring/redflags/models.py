@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from registry.models import Organisation, Region
 
@@ -46,18 +47,18 @@ BUYER_FLAGS = frozenset({RedFlag.BUYER_DISQUALIFICATION_RATIO})
 
 
 class AlertState(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("red-flag alert state", "open")
     ACKNOWLEDGED = "acknowledged", _("acknowledged")
     DISMISSED = "dismissed", _("dismissed")
     CLEARED = "cleared", _("no longer holds")
 
 
 class AlertAction(models.TextChoices):
-    ACKNOWLEDGE = "acknowledge", _("acknowledged")
-    DISMISS = "dismiss", _("dismissed")
+    ACKNOWLEDGE = "acknowledge", pgettext_lazy("red-flag alert action", "acknowledged")
+    DISMISS = "dismiss", pgettext_lazy("red-flag alert action", "dismissed")
     # The computation's own moves.
-    CLEAR = "clear", _("cleared")
-    REOPEN = "reopen", _("reopened")
+    CLEAR = "clear", pgettext_lazy("red-flag alert action", "cleared")
+    REOPEN = "reopen", pgettext_lazy("red-flag alert action", "reopened")
 
 
 S, A = AlertState, AlertAction
@@ -84,7 +85,7 @@ class Alert(models.Model):
     )
     buyer = models.ForeignKey(Organisation, verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
-    evidence = models.JSONField(_("evidence"), default=dict)
+    evidence = models.JSONField(pgettext_lazy("red flag", "evidence"), default=dict)
     state = models.CharField(_("state"), max_length=16, choices=AlertState.choices, default=AlertState.OPEN)
     note = models.TextField(_("note"), blank=True)
     decided_by = models.ForeignKey(
@@ -95,7 +96,7 @@ class Alert(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("red-flag alert", "decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
