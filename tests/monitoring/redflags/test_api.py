@@ -122,7 +122,7 @@ def test_the_list_costs_a_fixed_number_of_queries(api_client, django_assert_max_
         AlertFactory()
     as_user(api_client, regulator("510000"))
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         response = api_client.get(LIST)
 
     assert len(response.json()["results"]) == 3

@@ -75,7 +75,7 @@ def test_the_list_costs_a_fixed_number_of_queries(client, django_assert_max_num_
         AlertFactory()
     client.force_login(regulator("510000"))
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         response = client.get(LIST)
 
     assert len(response.context["page"].object_list) == 3
@@ -128,3 +128,11 @@ def test_a_regulator_of_another_province_cannot_post_a_decision(client, alert, r
     assert response.status_code == 404
     assert Alert.objects.get(pk=alert.pk).state == AlertState.OPEN
     assert not AuditEntry.objects.filter(object_type="monitoring.alert").exists()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "owner", "regulator_other_region", "operator"])
+def test_the_monitoring_page_links_the_alerts_for_those_who_read_them(client, role, user_of):
+    response = signed_in(client, user_of(role)).get(reverse("monitoring:index"))
+
+    assert response.status_code == 200
+    assert (b'data-testid="alert-list-link"' in response.content) == (role in READERS)
