@@ -37,8 +37,10 @@ TENDER_FLAGS: dict[RedFlag, Callable[[TenderFacts, flags.Thresholds], flags.Evid
 
 @dataclass
 class ComputeSummary:
-    """What a computation did: alerts raised, refreshed (new evidence on an open alert), cleared
-    (an open alert whose flag no longer holds) and reopened (a cleared one that holds again)."""
+    """What a computation did: alerts raised (inserted; a concurrent run may have inserted some of
+    them first, which the unique constraints turn into no-ops), refreshed (new evidence on an open
+    alert), cleared (an open alert whose flag no longer holds) and reopened (a cleared one that
+    holds again)."""
 
     tenders: int = 0
     raised: int = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -277,7 +278,5 @@ def test_buyer_disqualification_ratio_matches_the_rational_comparison(mine, othe
     fired = flags.buyer_disqualification_ratio(
         facts, ExchangeTotals(bids + other_bids, disqualified + other_disqualified), T
     )
-    from fractions import Fraction
-
     expected = disqualified > 0 and Fraction(disqualified, bids) > 2 * Fraction(other_disqualified, other_bids)
     assert (fired is not None) == expected
