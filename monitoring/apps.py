@@ -7,5 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("industry monitoring")
 
     def ready(self) -> None:
-        # Statistical reports: only beat names the reminder task, so importing it here registers it.
+        # Only beat names these tasks, and Celery's autodiscovery runs once per process: importing
+        # them here registers them wherever the app is loaded.
+        from monitoring.redflags import tasks as redflag_tasks  # noqa: F401
         from monitoring.reports import tasks as reports_tasks  # noqa: F401

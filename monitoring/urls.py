@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from monitoring import views
+from monitoring.redflags import views as redflag_views
 from monitoring.reports import urls as reports_urls
 
 app_name = "monitoring"
@@ -11,3 +12,6 @@ urlpatterns = [
     # Statistical direct reports (统计直报).
     path("reports/", include(reports_urls)),
 ]
+
+# Red-flag alerts (红旗预警).
+urlpatterns += redflag_views.urlpatterns

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from monitoring.redflags.selectors import can_read_alerts
 from monitoring.reports.views import report_links
 from registry.selectors import verified_organisations_by_province
 
@@ -14,7 +15,12 @@ def index(request: HttpRequest) -> HttpResponse:
     """Public summary: verified organisations per province, as a chart with its table."""
     rows = verified_organisations_by_province()
     chart = {"labels": [row.region.display_name for row in rows], "values": [row.count for row in rows]}
-    context = {"rows": rows, "chart": chart, "reports": report_links(request.user)}
+    context = {
+        "rows": rows,
+        "chart": chart,
+        "reports": report_links(request.user),
+        "can_read_alerts": can_read_alerts(user=request.user),
+    }
     return render(request, "monitoring/index.html", context)
 
 

@@ -467,3 +467,38 @@ CELERY_BEAT_SCHEDULE["statistical-reports-remind"] = {
     "task": "monitoring.reports.tasks.statistical_reports_remind_task",
     "schedule": 6 * 60 * 60,
 }
+
+# --- Red flags (monitoring/redflags) -------------------------------------------------------------
+
+# Thresholds of the red-flag indicators, after the ideas of OCDS Cardinal's indicators (not its
+# code); read when a computation starts (monitoring.redflags.flags.thresholds_from_settings).
+#
+# RED_FLAG_SHORT_PERIOD_DAYS: per procedure, a bid period (publication → deadline) shorter than this
+#   many days is flagged (Cardinal R003). The exchange refuses periods under the legal minimum
+#   (20 / 10 / 3 days, marketplace/procedures.py), so the defaults sit two days (one for a request for
+#   quotation) above it: bidders had barely the minimum to prepare, a pattern of tailored tenders.
+# RED_FLAG_CLOSE_PRICE_BP: the winning price within this many basis points of the next lowest
+#   qualified bid is flagged (Cardinal R024; 50 = 0.5 %): losing bids priced just above the winner
+#   suggest cover bidding.
+# RED_FLAG_DISCOUNT_BP: a winning price at least this many basis points under the lot's budget is
+#   flagged (Cardinal R058 measures against the second bid; the budget is the buyer's own estimate;
+#   5,000 = half the budget): an abnormally low price, often recovered later through changes.
+# RED_FLAG_BUYER_DISQUALIFICATION_FACTOR: a buyer whose share of disqualified bids exceeds this
+#   multiple of the rest of the exchange's share is flagged (Cardinal R038, with a fixed factor
+#   instead of its outlier test); 2 = twice the norm.
+# RED_FLAG_BUYER_MIN_TENDERS: ... but only over at least this many decided tenders of the buyer, so
+#   that one unlucky tender does not make a pattern.
+RED_FLAG_SHORT_PERIOD_DAYS = {
+    "open_tender": env_int("RED_FLAG_SHORT_PERIOD_DAYS_OPEN_TENDER", 22),
+    "competitive_negotiation": env_int("RED_FLAG_SHORT_PERIOD_DAYS_COMPETITIVE_NEGOTIATION", 12),
+    "request_for_quotation": env_int("RED_FLAG_SHORT_PERIOD_DAYS_REQUEST_FOR_QUOTATION", 4),
+}
+RED_FLAG_CLOSE_PRICE_BP = env_int("RED_FLAG_CLOSE_PRICE_BP", 50)
+RED_FLAG_DISCOUNT_BP = env_int("RED_FLAG_DISCOUNT_BP", 5_000)
+RED_FLAG_BUYER_DISQUALIFICATION_FACTOR = env_str("RED_FLAG_BUYER_DISQUALIFICATION_FACTOR", "2")
+RED_FLAG_BUYER_MIN_TENDERS = env_int("RED_FLAG_BUYER_MIN_TENDERS", 5)
+# Nightly: the computation reads every tender past its bid period (five queries per 500 tenders).
+CELERY_BEAT_SCHEDULE["red-flags-compute"] = {
+    "task": "monitoring.redflags.tasks.red_flags_compute_task",
+    "schedule": 24 * 60 * 60,
+}

@@ -1,4 +1,4 @@
-"""Monitoring's models, one module per area."""
+"""Monitoring's models, one module per area (red-flag alerts live with their package)."""
 
 from monitoring.models.reports import (
     REPORT_TRANSITIONS,
@@ -9,9 +9,11 @@ from monitoring.models.reports import (
     StatisticalReportReminder,
     StatisticalReportVolume,
 )
+from monitoring.redflags.models import Alert
 
 __all__ = [
     "REPORT_TRANSITIONS",
+    "Alert",
     "AnomalyKind",
     "ReportState",
     "StatisticalReport",

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from marketplace.api.payments import stripe_webhook
 from marketplace.api.urls import router as marketplace_router
+from monitoring.redflags.api.urls import router as monitoring_alerts_router
 from monitoring.reports.api.urls import router as monitoring_reports_router
 from portal.accounts.api import MeApi
 from portal.notifications.api import router as notifications_router
@@ -30,6 +31,7 @@ for app_router in (
     notifications_router,
     vouchers_router,
     monitoring_reports_router,
+    monitoring_alerts_router,
 ):
     router.registry.extend(app_router.registry)
 
