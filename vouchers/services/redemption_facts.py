@@ -19,6 +19,7 @@ tables and columns through the models' metadata, so a renamed field fails loudly
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -109,7 +110,8 @@ def lock(*, kind: _TargetTable, holder_id: int, programme_id: int, target_id: in
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything the rules read about one voucher, its programme and one target, under the locks."""
+    """Everything the rules read about one voucher, its programme and one target, under the locks:
+    the columns of `facts`' statement, in its order."""
 
     holder_id: int
     voucher_state: str
@@ -197,39 +199,14 @@ def facts(
     row = prepared.fetchone(sql, params)
     if row is None:
         raise LookupError(f"voucher {voucher_id} or target {target_id} vanished under its lock")
-    (holder_id, voucher_state, voucher_from, voucher_until, balance, programme_id, programme_state) = row[:7]
-    (programme_from, programme_until, coverage_bp, cap, provider_rule, region_code, region_level) = row[7:14]
-    (authority_region, target_state, payment_started, value_fen, provider_id, provider_name) = row[14:20]
-    (provider_status, provider_kind, provider_region, listed, by_programme, on_target_all, this_year) = row[20:27]
-    other_programme, replay_id = row[27:29]
-    return Facts(
-        holder_id=holder_id,
-        voucher_state=voucher_state,
-        voucher_valid_from=voucher_from,
-        voucher_valid_until=voucher_until,
-        balance_fen=int(balance),
-        programme_id=programme_id,
-        programme_state=programme_state,
-        programme_valid_from=programme_from,
-        programme_valid_until=programme_until,
-        coverage_bp=coverage_bp,
-        holder_cap_fen=cap,
-        provider_rule=provider_rule,
-        provider_region_code=region_code,
-        provider_region_level=region_level,
-        authority_region_id=authority_region,
-        target_state=target_state,
-        payment_started=bool(payment_started),
-        value_fen=value_fen,
-        provider_id=provider_id,
-        provider_name=provider_name,
-        provider_status=provider_status,
-        provider_kind=provider_kind,
-        provider_region_id=provider_region,
-        provider_listed=bool(listed),
-        used_by_programme_fen=int(by_programme),
-        used_fen=int(on_target_all),
-        used_this_year_fen=int(this_year),
-        other_programme=bool(other_programme),
-        replay_id=replay_id,
-    )
+    values = list(row)
+    for index in _SUMS:
+        values[index] = int(values[index])  # PostgreSQL sums bigints as numeric
+    for index in _FLAGS:
+        values[index] = bool(values[index])  # SQLite answers EXISTS with 0 or 1
+    return Facts(*values)
+
+
+_FIELDS = [field.name for field in dataclasses.fields(Facts)]
+_SUMS = [_FIELDS.index(name) for name in ("balance_fen", "used_by_programme_fen", "used_fen", "used_this_year_fen")]
+_FLAGS = [_FIELDS.index(name) for name in ("payment_started", "provider_listed", "other_programme")]
