@@ -15,10 +15,3 @@ def owner_org(vendor_org):
 @pytest.fixture
 def regulator_in_scope(db):
     return regulator("510000")  # Sichuan, which holds Chengdu
-
-
-@pytest.fixture(autouse=True)
-def _english_pages(client, settings):
-    """Pages answer in English here (the portal's default is Chinese), so that the assertions on
-    their text hold whatever the catalogue translates."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
