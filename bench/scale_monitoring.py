@@ -8,13 +8,14 @@ Registration: the registry part creates every organisation at the moment of the 
 make none of them expected to report a past quarter (`statistical_report_oversight` and the
 reminders expect the organisations created before the quarter ended). So each reporting
 organisation created after the last quarter is given a registration instant here (its
-`created_at` is moved back to it, never before it was founded; an earlier one is kept): about
-half were registered before the first quarter, the others join during the five years. An organisation reports every quarter that ended after it registered,
-and none before.
+`created_at` is moved back to it, never before it was founded; an earlier one is kept): 70 %
+were registered before the first quarter, the others join during the five years. An
+organisation reports every quarter that ended after it registered, and none before.
 
-Figures: each organisation has a size (from its annotator headcount), a trend of about 20–30 %
-a year (a tenth grow slowly or shrink, a few grow fast), mild seasonality (the Spring Festival
-quarter low, the fourth quarter high) and a little noise per quarter, all in integer arithmetic.
+Figures: each organisation has a size (from its annotator headcount), a trend of about 14–24 %
+a year (a tenth grow slowly or shrink, a few grow fast; with the newcomers the industry grows
+20–30 % a year), mild seasonality (the Spring Festival quarter low, the fourth quarter high)
+and a little noise per quarter, all in integer arithmetic.
 Headcount grows at about half the rate of revenue. Items are split over the six modalities by
 the organisation's capabilities (`portal.money.split_in_proportion`, so the volumes sum to the
 total exactly). Revenue is never below what the portal's exchange paid the organisation in the
@@ -52,7 +53,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
@@ -78,7 +79,7 @@ SEED = 20_241_909
 REPORTER_PREFIX = "bench-reporter-"
 STAFF_PREFIX = "bench-staff-"  # the exchange part's staff users
 
-REGISTERED_BEFORE = 0.5  # of the organisations, registered before the first quarter
+REGISTERED_BEFORE = 0.7  # of the organisations, registered before the first quarter
 GAP = 0.01  # a quarter never reported
 LATE = 0.02  # first submitted after the deadline
 AMENDED = 0.02  # submitted a second time
@@ -238,12 +239,12 @@ def _register(rng: random.Random, orgs: list[_Org], quarters: list[tuple[int, in
 
 def _reporters(orgs: list[_Org], now: datetime) -> None:
     """The staff member who files each organisation's reports: the exchange part's staff user if
-    it has one, else a new one."""
+    it has one (or a reporter of an earlier build), else a new one."""
     staff = dict(
         Membership.objects.filter(
+            Q(user__username__startswith=STAFF_PREFIX) | Q(user__username__startswith=REPORTER_PREFIX),
             organisation_id__in=[org.id for org in orgs],
             role=Role.VENDOR_STAFF,
-            user__username__startswith=STAFF_PREFIX,
         ).values_list("organisation_id", "user_id")
     )
     missing = [org for org in orgs if org.id not in staff]
@@ -354,7 +355,7 @@ def _trend_bp(rng: random.Random) -> int:
     if draw < 0.10:
         return rng.randrange(-300, 300)  # shrinking or flat
     if draw < 0.95:
-        return rng.randrange(450, 680)  # about 20–30 % a year
+        return rng.randrange(340, 560)  # about 14–24 % a year; with the newcomers, 20–30 % for the industry
     return rng.randrange(900, 1_500)  # fast growers
 
 
@@ -375,8 +376,8 @@ def _history(
 ) -> None:
     assert org.registered is not None
     scale = 3 if org.kind == OrganisationKind.BASE_OPERATOR else 1
-    people = max(3, org.headcount * scale * rng.randrange(30, 80) // 100)
-    revenue = people * rng.randrange(2_500_000, 9_000_000)  # fen a quarter
+    people = max(3, org.headcount * scale * rng.randrange(5, 25) // 100)
+    revenue = people * rng.randrange(1_500_000, 3_500_000)  # fen a quarter: ¥15,000–35,000 a head
     items = people * rng.randrange(8_000, 60_000)
     trend = _trend_bp(rng)
     share = rng.randrange(500, 4_500)
@@ -463,7 +464,7 @@ def _report(
         "first_submitted_at": first,
         "submitted_at": submitted,
         "submitted_by_id": org.reporter,
-        "created_at": first - timedelta(hours=rng.randrange(0, 72)),
+        "created_at": max(first - timedelta(hours=rng.randrange(0, 72)), calendar.quarter_bounds(year, quarter)[1]),
         "updated_at": submitted,
     }
 

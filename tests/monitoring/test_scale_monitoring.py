@@ -142,6 +142,7 @@ def test_reports_are_submitted_by_the_organisations_staff_mostly_on_time(build):
         assert report.version in (1, 2)
         assert calendar.quarter_bounds(report.year, report.quarter)[1] <= report.first_submitted_at
         assert report.first_submitted_at <= report.submitted_at < now
+        assert calendar.quarter_bounds(report.year, report.quarter)[1] <= report.created_at <= report.first_submitted_at
         assert (report.version == 2) == (report.submitted_at > report.first_submitted_at)
     pairs = {(r.organisation, r.updated_by) for r in reports} | {(r.organisation, r.submitted_by) for r in submitted}
     assert all(files_for(user, organisation) for organisation, user in pairs)
