@@ -19,13 +19,17 @@ and a little noise per quarter, all in integer arithmetic.
 Headcount grows at about half the rate of revenue. Items are split over the six modalities by
 the organisation's capabilities (`portal.money.split_in_proportion`, so the volumes sum to the
 total exactly). Revenue is never below what the portal's exchange paid the organisation in the
-quarter, except in the few anomalies made on purpose.
+quarter, nor above `STATISTICAL_REPORT_PORTAL_FACTOR` times the larger of that and the value of
+the contracts it signed in the quarter (a large organisation that signed one small contract has
+that quarter's revenue capped: otherwise a tenth of the quarters with portal business would be
+flagged), except in the few anomalies made on purpose (a twentieth of the quarters the cap would
+bind are left above it).
 
 Irregularities, a few each: quarters never reported (gaps), late first submissions (after the
 deadline, `monitoring.reports.calendar.deadline`), amendments (version 2, a few days after the
 first submission), and in the last quarter some drafts and some organisations that have not
 reported yet. Anomalies: entry errors (revenue ×100, items or headcount ×10 for one quarter, which
-the next quarter undoes) and revenue below the portal's payments.
+the next quarter undoes), revenue below the portal's payments and far above its business.
 
 Flags are those `monitoring.reports.services.statistical_report_anomalies` computes on the final
 figures: jumps against the previous quarter's submitted report and revenue against the portal's
@@ -86,6 +90,7 @@ AMENDED = 0.02  # submitted a second time
 LAST_MISSING, LAST_DRAFT = 0.03, 0.015  # the last quarter: not reported yet / only a draft
 ENTRY_ERROR = 0.004  # a figure typed ×10 or ×100 for one quarter
 BELOW_PORTAL = 0.05  # of the quarters in which the portal paid the organisation: revenue below it
+ABOVE_PORTAL = 0.05  # of the quarters with revenue far above the portal's business: left so (else capped)
 SEASON_BP = {1: -600, 2: 0, 3: 200, 4: 500}  # revenue and items against the trend
 BP = 10_000
 
@@ -383,6 +388,7 @@ def _history(
     share = rng.randrange(500, 4_500)
     weights = _weights(rng, org)
     previous: dict[str, Any] | None = None  # the last quarter's submitted figures
+    above = settings.STATISTICAL_REPORT_PORTAL_FACTOR
     for number, (year, quarter) in enumerate(quarters):
         if calendar.quarter_bounds(year, quarter)[1] <= org.registered:
             continue  # not registered yet when the quarter ended
@@ -404,6 +410,9 @@ def _history(
         }
         if figures["revenue_fen"] < business.paid_fen:
             figures["revenue_fen"] = business.paid_fen + business.paid_fen * rng.randrange(0, 3_000) // BP
+        known = max(business.paid_fen, business.signed_fen)
+        if above and known and figures["revenue_fen"] > above * known and rng.random() >= ABOVE_PORTAL:
+            figures["revenue_fen"] = above * known * rng.randrange(5_000, BP + 1) // BP
         if previous is not None and rng.random() < ENTRY_ERROR:
             field_name, factor = rng.choice((("revenue_fen", 100), ("total_items", 10), ("headcount", 10)))
             figures[field_name] *= factor

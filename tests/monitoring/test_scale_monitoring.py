@@ -41,9 +41,10 @@ def _quiet(*_args: object) -> None:
 
 
 @pytest.fixture
-def supplier():
+def supplier(settings, tmp_path):
     """A vendor the exchange paid 800,000.00 yuan in 2025 Q2 on a contract signed then; registered
     in 2024 (a real registration date, which the generator keeps)."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # the tender's documents
     contract = signed_contract()
     Contract.objects.filter(pk=contract.pk).update(signed_at=PAID_AT)
     payment = MilestonePayment.objects.create(
