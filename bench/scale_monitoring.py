@@ -330,8 +330,8 @@ def _portal_business() -> dict[tuple[int, int, int], _Portal]:
 
 
 def _weights(rng: random.Random, org: _Org) -> list[int]:
-    """Positive weights over every modality (split_in_proportion needs them positive); the
-    modalities it has no capability in get none of the items unless it dabbles in them."""
+    """A weight per modality: large for the organisation's capabilities, small for the few others
+    it dabbles in, 0 for the rest (those get no items; `_split` leaves them out of the split)."""
     weights = []
     for modality in Modality.values:
         if modality in org.modalities:
