@@ -17,11 +17,14 @@ import time
 
 def scale_data() -> None:
     """Build whatever part of the scale data set is missing (registry first: the exchange's buyers
-    and bidders are its organisations; vouchers last: they pay the exchange's contracts)."""
-    from bench import scale_marketplace, scale_registry, scale_vouchers
+    and bidders are its organisations; vouchers next: they pay the exchange's contracts; statistical
+    reports last: their flags compare revenue with what the exchange paid)."""
+    from bench import scale_marketplace, scale_monitoring, scale_registry, scale_vouchers
 
     started = time.perf_counter()
-    parts = [part for part in (scale_registry, scale_marketplace, scale_vouchers) if not part.present()]
+    parts = [
+        part for part in (scale_registry, scale_marketplace, scale_vouchers, scale_monitoring) if not part.present()
+    ]
     for part in parts:
         part.generate()
     if parts:

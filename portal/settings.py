@@ -502,3 +502,10 @@ CELERY_BEAT_SCHEDULE["red-flags-compute"] = {
     "task": "monitoring.redflags.tasks.red_flags_compute_task",
     "schedule": 24 * 60 * 60,
 }
+
+# --- Industry growth (monitoring.growth) --------------------------------------------------------
+
+# The year growth is measured from (the policy's year) and the target annual growth in basis
+# points (over 20 % a year to 2027); read by monitoring.growth.base_year() / growth_target().
+MONITORING_BASE_YEAR = env_int("MONITORING_BASE_YEAR", 2024)
+MONITORING_GROWTH_TARGET_BP = env_int("MONITORING_GROWTH_TARGET_BP", 2000)
