@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace import demo as marketplace_demo
 from marketplace import demo_acceptance
+from monitoring import demo as monitoring_demo
 from portal.accounts.models import User
 from registry import demo as registry_demo
 from registry.bases import demo as bases_demo
@@ -64,6 +65,8 @@ class Command(BaseCommand):
             created += demo_acceptance.seed_acceptance(users=users)
             # After the exchange: a voucher pays part of its enterprise contract, before any payment.
             created += vouchers_demo.seed_vouchers(users=users)
+            # Last: the reports and red flags read what the exchange holds.
+            created += monitoring_demo.seed_monitoring(users=users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} records created this run)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/accounts/login/ with password {DEMO_PASSWORD}:")
         for username, (name, role) in DEMO_USERS.items():
