@@ -502,3 +502,16 @@ CELERY_BEAT_SCHEDULE["red-flags-compute"] = {
     "task": "monitoring.redflags.tasks.red_flags_compute_task",
     "schedule": 24 * 60 * 60,
 }
+
+# --- Rollups (monitoring/rollups) ----------------------------------------------------------------
+
+# Events write deltas; this folds them into the facts every minute.
+CELERY_BEAT_SCHEDULE["rollups-fold"] = {
+    "task": "monitoring.rollups.tasks.rollups_fold_task",
+    "schedule": 60,
+}
+# Nightly: verify the facts against the source tables (differences logged), then rebuild them.
+CELERY_BEAT_SCHEDULE["rollups-nightly"] = {
+    "task": "monitoring.rollups.tasks.rollups_nightly_task",
+    "schedule": 24 * 60 * 60,
+}
