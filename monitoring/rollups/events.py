@@ -9,6 +9,7 @@ change together (the property test in tests/monitoring/rollups checks they agree
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -205,7 +206,7 @@ def _redeemed_sql(vendor: str) -> str:
         f" %s{cast.get('bigint', '')}, %s{cast.get('text', '')}, %s{cast.get('bigint', '')}"
         f" FROM {Organisation._meta.db_table} WHERE id = %s"
     )
-    return f"INSERT INTO {RollupDelta._meta.db_table} ({_COLUMNS}) {one_row} UNION ALL {one_row}"  # noqa: S608
+    return f"INSERT INTO {RollupDelta._meta.db_table} ({_COLUMNS}) {one_row} UNION ALL {one_row}"
 
 
 def voucher_redeemed(redemption: Redemption) -> None:
@@ -245,6 +246,26 @@ def voucher_expired_or_cancelled(voucher: Voucher, *, returned_fen: int) -> None
 def certificate_issued(certificate: Certificate) -> None:
     where: dict[str, Any] = {"day": certificate.issued_on, "region": certificate.person.region_id}
     _insert([delta(CERTIFICATE_METRICS[certificate.level], 1, **where)])
+
+
+def certificates_imported(records: Iterable[Any]) -> None:
+    """A bulk import's certificates (rows with `person_id`, `level`, `issued_on`): one delta per
+    day, holder region and level, whatever the number of rows."""
+    from registry.talent.models import Person
+
+    records = list(records)
+    person_ids = sorted({record.person_id for record in records})
+    regions: dict[int, str] = {}
+    for start in range(0, len(person_ids), 10_000):
+        chunk = person_ids[start : start + 10_000]
+        regions.update(Person.objects.filter(pk__in=chunk).values_list("pk", "region_id"))
+    counts: Counter[tuple[datetime.date, str, int]] = Counter(
+        (record.issued_on, regions[record.person_id], record.level) for record in records
+    )
+    _insert(
+        delta(CERTIFICATE_METRICS[level], count, day=day, region=region)
+        for (day, region, level), count in sorted(counts.items())
+    )
 
 
 def statistical_report_filed(report: StatisticalReport, *, previous: Mapping[str, Any] | None) -> None:

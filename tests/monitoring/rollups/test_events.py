@@ -192,3 +192,44 @@ def test_a_draft_report_counts_for_nothing():
 
     assert not RollupDelta.objects.exists()
     assert rollups_verify() == []
+
+
+def test_a_certificate_import_writes_one_delta_per_day_region_and_level(operator, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from registry.imports.services import import_job_create, import_job_run
+    from tests.factories import OrganisationFactory
+
+    settings.MEDIA_ROOT = tmp_path
+    issuer = OrganisationFactory(kind="third_party", verified=True)
+    chengdu, hangzhou = PersonFactory(region_id="510100"), PersonFactory(region_id="330100")
+    lines = ["person_id,occupation,level,number,issuer_credit_code,issued_on"]
+    lines += [f"{chengdu.pk},ai_trainer,3,C{n},{issuer.credit_code},2025-06-01" for n in range(3)]
+    lines += [f"{hangzhou.pk},ai_trainer,3,H1,{issuer.credit_code},2025-06-01"]
+    lines += [f"{hangzhou.pk},ai_trainer,5,H2,{issuer.credit_code},2025-06-02"]
+    upload = ContentFile(("\r\n".join(lines) + "\r\n").encode(), name="certificates.csv")
+    job = import_job_create(actor=operator, kind="certificates", upload=upload, dry_run=False, enqueue=False)
+
+    job = import_job_run(job_id=job.pk)
+
+    assert job.written_rows == 5, job.errors
+    assert sorted(RollupDelta.objects.values_list("day", "region", "metric", "value")) == [
+        (datetime.date(2025, 6, 1), "330100", Metric.CERTIFICATES_LEVEL_3, 1),
+        (datetime.date(2025, 6, 1), "510100", Metric.CERTIFICATES_LEVEL_3, 3),
+        (datetime.date(2025, 6, 2), "330100", Metric.CERTIFICATES_LEVEL_5, 1),
+    ]
+    assert rollups_verify() == []
+
+
+def test_a_refused_event_writes_no_delta():
+    from portal.errors import Conflict
+
+    setup = _redeemable()
+    voucher_services.voucher_cancel(actor=setup.officer, voucher=setup.voucher, reason="作废")
+    before = list(RollupDelta.objects.values_list("metric", "value"))
+
+    with pytest.raises(Conflict):
+        voucher_services.voucher_cancel(actor=setup.officer, voucher=setup.voucher, reason="作废")
+
+    assert list(RollupDelta.objects.values_list("metric", "value")) == before
+    assert rollups_verify() == []
