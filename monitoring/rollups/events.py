@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from monitoring.rollups.models import CERTIFICATE_METRICS, Metric, RollupDelta
@@ -90,8 +91,6 @@ def tender_published(tender: Tender) -> None:
 
 def bids_opened(tender: Tender) -> None:
     """The opening: every lot of the tender, with the bids opened on it."""
-    from django.db.models import Count, Q
-
     day, region, sector = local_day(tender.opened_at), tender.region_id, tender.sector  # type: ignore[arg-type]
     lots = tender.lots.annotate(opened=Count("bids", filter=Q(bids__opened_at__isnull=False))).values_list(
         "modality", "opened"

@@ -29,9 +29,9 @@ from monitoring.reports import services as report_services
 from monitoring.rollups.selectors import rollup_totals
 from monitoring.rollups.services import rollups_fold, rollups_rebuild, rollups_verify
 from portal.errors import DomainError
-from registry.taxonomy import Modality
 from registry.talent import services as talent_services
 from registry.talent.models import Certificate
+from registry.taxonomy import Modality
 from tests.factories.monitoring_reports import figures, reporting_organisation, staff_of
 from tests.factories.monitoring_rollups import issuer_staff
 from tests.factories.talent import PersonFactory
