@@ -11,3 +11,4 @@ class MonitoringConfig(AppConfig):
         # them here registers them wherever the app is loaded.
         from monitoring.redflags import tasks as redflag_tasks  # noqa: F401
         from monitoring.reports import tasks as reports_tasks  # noqa: F401
+        from monitoring.rollups import tasks as rollups_tasks  # noqa: F401

@@ -509,3 +509,16 @@ CELERY_BEAT_SCHEDULE["red-flags-compute"] = {
 # points (over 20 % a year to 2027); read by monitoring.growth.base_year() / growth_target().
 MONITORING_BASE_YEAR = env_int("MONITORING_BASE_YEAR", 2024)
 MONITORING_GROWTH_TARGET_BP = env_int("MONITORING_GROWTH_TARGET_BP", 2000)
+
+# --- Rollups (monitoring/rollups) ----------------------------------------------------------------
+
+# Events write deltas; this folds them into the facts every minute.
+CELERY_BEAT_SCHEDULE["rollups-fold"] = {
+    "task": "monitoring.rollups.tasks.rollups_fold_task",
+    "schedule": 60,
+}
+# Nightly: verify the facts against the source tables (differences logged), then rebuild them.
+CELERY_BEAT_SCHEDULE["rollups-nightly"] = {
+    "task": "monitoring.rollups.tasks.rollups_nightly_task",
+    "schedule": 24 * 60 * 60,
+}

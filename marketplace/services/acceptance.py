@@ -65,6 +65,7 @@ from marketplace.quality_messages import quality_error_message
 from marketplace.services._common import lock, require_buyer_staff, require_vendor_staff, required_text, staff_of
 from marketplace.services.contracts import milestone_met
 from marketplace.services.payments import payment_release_queue
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict, NotFound
@@ -556,6 +557,7 @@ def delivery_decide(*, actor: User, delivery: Delivery, decision: str, reason: s
         report.decided_by = actor
         report.decided_at = now
         report.save(update_fields=["decision", "override_reason", "decided_by", "decided_at"])
+        rollup_events.acceptance_decided(report, contract_id=contract.pk)
         audit_record(
             actor=actor,
             action="delivery.accept" if decision == Decision.ACCEPTED else "delivery.reject",

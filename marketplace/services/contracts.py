@@ -40,6 +40,7 @@ from marketplace.services._common import lock, require_buyer_staff, require_vend
 from marketplace.services.payments import contract_payments_release_queue, payment_capture_queue
 from marketplace.services.tenders import FULL_BP, _transition
 from marketplace.states import TenderAction, TenderState
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_chains_lock, audit_record, snapshot
 from portal.errors import Conflict, PermissionDenied
@@ -128,6 +129,7 @@ def tender_award(*, actor: User, tender: Tender) -> list[Contract]:
                 for m, amount in zip(template, amounts, strict=True)
             )
             contracts.append(contract)
+        rollup_events.tender_awarded(tender, [contract.award for contract in contracts])
         audit_chains_lock([tender, *(c.award for c in contracts), *contracts])
         for contract in contracts:
             audit_record(
@@ -277,6 +279,7 @@ def contract_sign(*, actor: User, contract: Contract) -> Contract:
             contract.state = ContractState.ACTIVE
             contract.signed_at = now
         contract.save()
+        rollup_events.contract_signed(contract)
         audit_record(
             actor=actor,
             action=f"contract.sign.{side}",

@@ -26,6 +26,7 @@ from marketplace.services._common import lock
 from marketplace.services.bids import BID_AUDIT_FIELDS, bid_unseal
 from marketplace.services.tenders import _transition
 from marketplace.states import TenderAction, TenderState
+from monitoring.rollups import events as rollup_events
 from portal.audit.services import audit_chains_lock, audit_record, snapshot
 
 logger = logging.getLogger(__name__)
@@ -132,4 +133,5 @@ def tender_open(*, tender_id: int) -> Tender | None:
             action=TenderAction.FAIL if everything_short else TenderAction.OPEN,
             tags=["tenderUpdate"],
         )
+        rollup_events.bids_opened(tender)
     return tender

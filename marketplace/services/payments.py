@@ -48,6 +48,7 @@ from marketplace.payments import gateway
 from marketplace.procedures import Procedure
 from marketplace.selectors.payments import milestone_voucher_fen, payment_totals
 from marketplace.services._common import lock, require_buyer_staff, required_text
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict, PermissionDenied
@@ -82,6 +83,7 @@ def _entry(
     )
     entry.full_clean()
     entry.save()
+    rollup_events.payment_recorded(entry)
     return entry
 
 

@@ -26,6 +26,7 @@ from marketplace.ocds.publish import release_record
 from marketplace.procedures import AMENDMENT_NOTICE, EvaluationMethod, Procedure, procedures_for, rules_of
 from marketplace.services._common import lock, require_buyer_staff
 from marketplace.states import TenderAction, TenderState, next_state
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
 from portal.errors import Conflict, PermissionDenied
@@ -343,6 +344,7 @@ def tender_publish(*, actor: User, tender: Tender) -> Tender:
             action=TenderAction.PUBLISH,
             tags=["planning", "tender"] if tender.catalogue_entry_id else ["tender"],
         )
+        rollup_events.tender_published(tender)
         transaction.on_commit(partial(tasks.saved_searches_notify_task.delay, tender.pk))
     return tender
 

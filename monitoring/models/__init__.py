@@ -10,12 +10,16 @@ from monitoring.models.reports import (
     StatisticalReportVolume,
 )
 from monitoring.redflags.models import Alert
+from monitoring.rollups.models import Metric, RollupDelta, RollupFact
 
 __all__ = [
     "REPORT_TRANSITIONS",
     "Alert",
     "AnomalyKind",
+    "Metric",
     "ReportState",
+    "RollupDelta",
+    "RollupFact",
     "StatisticalReport",
     "StatisticalReportFlag",
     "StatisticalReportReminder",

@@ -29,6 +29,7 @@ from monitoring.models import (
 )
 from monitoring.models.reports import FIRST_YEAR, LAST_YEAR
 from monitoring.reports import calendar, selectors
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
 from portal.errors import Conflict, PermissionDenied
@@ -272,6 +273,7 @@ def _file(
             ReportState.SUBMITTED: "statistical_report.amend" if amendment else "statistical_report.submit",
         }[ReportState(state)]
         report = StatisticalReport.objects.prefetch_related("volumes", "flags").get(pk=report.pk)
+        rollup_events.statistical_report_filed(report, previous=before if amendment else None)
         audit_record(actor=actor, action=action, obj=report, before=before, after=_audit_view(report))
     return report
 

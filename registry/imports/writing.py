@@ -26,6 +26,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, models
 from django.db.models import NOT_PROVIDED
 
+from monitoring.rollups import events as rollup_events
 from registry.imports.checking import CertificateRow, OrganisationRecord, PersonRecord
 from registry.imports.models import ImportKind
 from registry.models import Organisation, OrganisationGroupObjectPermission, VerificationStatus
@@ -185,6 +186,7 @@ def write_people(records: Sequence[PersonRecord], *, now: datetime) -> int:
 def write_certificates(records: Sequence[CertificateRow], *, now: datetime) -> int:
     columns = ["person_id", "occupation", "level", "number", "issuer_id", "issued_on", "expires_on"]
     rows = [(r.person_id, r.occupation, r.level, r.number, r.issuer_id, r.issued_on, r.expires_on) for r in records]
+    rollup_events.certificates_imported(records)
     return len(insert(Certificate, columns, rows, now=now))
 
 

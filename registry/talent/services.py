@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
 from portal.errors import Conflict, PermissionDenied
@@ -355,6 +356,7 @@ def _certificate_insert(
             certificate.save()
     except IntegrityError as exc:  # the same number was recorded concurrently
         raise ValidationError(duplicate) from exc
+    rollup_events.certificate_issued(certificate)
     audit_record(
         actor=actor,
         action="certificate.issue",

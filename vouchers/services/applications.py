@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.services._common import lock, required_text
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict
@@ -231,6 +232,7 @@ def application_approve(
             actor=actor,
             voucher_id=voucher.pk,
         )
+        rollup_events.voucher_issued(voucher)
         audit_record(
             actor=actor,
             action="voucher_application.approve",

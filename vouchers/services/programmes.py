@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.services._common import SUPPLIER_KINDS, lock
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
 from portal.errors import Conflict, PermissionDenied
@@ -213,6 +214,7 @@ def _transition(*, actor: User, programme: Programme, state: str, action: str) -
                 target=(Account.BUDGET, None),
                 actor=actor,
             )
+            rollup_events.programme_funded(programme)
         if state == ProgrammeState.CLOSED:
             _close_out(actor=actor, programme=programme)
         programme.state = state

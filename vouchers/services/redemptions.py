@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.models import ContractState
 from marketplace.services._common import SUPPLIER_KINDS, lock, required_text
+from monitoring.rollups import events as rollup_events
 from portal import prepared
 from portal.accounts.models import User
 from portal.audit.services import audit_record
@@ -327,6 +328,7 @@ def voucher_redeem(
             raise _key_reused() from error
         if holder_side:
             _book(actor=actor, redemption=redemption)
+            rollup_events.voucher_redeemed(redemption)
         audit_record(
             actor=actor,
             action="voucher.redeem" if holder_side else "voucher.redeem_request",
@@ -371,6 +373,7 @@ def redemption_confirm(*, actor: User, redemption: Redemption, today: datetime.d
         redemption.confirmed_at = timezone.now()
         redemption.save(update_fields=["state", "year", "confirmed_by", "confirmed_at"])
         _book(actor=actor, redemption=redemption)
+        rollup_events.voucher_redeemed(redemption)
         audit_record(
             actor=actor,
             action="voucher.redeem",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.selectors.payments import contract_fully_paid
 from marketplace.services._common import lock, required_text
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict, PermissionDenied
@@ -160,6 +161,7 @@ def claim_disburse(
             redemption_id=redemption.pk,
             claim_id=claim.pk,
         )
+        rollup_events.voucher_settled(claim, redemption)
         audit_record(
             actor=actor,
             action="voucher_claim.disburse",

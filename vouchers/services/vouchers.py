@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.services._common import lock, required_text
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record
 from portal.errors import Conflict
@@ -42,6 +43,7 @@ def voucher_return_balance(*, actor: User | None, voucher: Voucher, state: str, 
     voucher.ended_at = timezone.now()
     voucher.cancellation_reason = reason
     voucher.save(update_fields=["state", "ended_at", "cancellation_reason"])
+    rollup_events.voucher_expired_or_cancelled(voucher, returned_fen=balance)
     audit_record(
         actor=actor,
         action=f"voucher.{'cancel' if state == VoucherState.CANCELLED else 'expire'}",
