@@ -31,7 +31,7 @@ first submission), and in the last quarter some drafts and some organisations th
 reported yet. Anomalies: entry errors (revenue ×100, items or headcount ×10 for one quarter, which
 the next quarter undoes), revenue below the portal's payments and far above its business.
 
-Flags are those `monitoring.reports.services.statistical_report_anomalies` computes on the final
+Flags are computed by `monitoring.reports.services.anomalies_of`, as submissions compute them, on the final
 figures: jumps against the previous quarter's submitted report and revenue against the portal's
 payments and contracts of the quarter (read with two grouped queries, as `portal_revenue_of`
 reads them one quarter at a time). Amendments follow their first submission within days, long
@@ -64,14 +64,14 @@ from django.utils import timezone
 from bench.copy import copy_rows, next_id
 from marketplace.models import Contract, EntryKind, PaymentEntry
 from monitoring.models import (
-    AnomalyKind,
     ReportState,
     StatisticalReport,
     StatisticalReportFlag,
     StatisticalReportVolume,
 )
 from monitoring.reports import calendar
-from monitoring.reports.selectors import REPORTING_KINDS
+from monitoring.reports.selectors import REPORTING_KINDS, PortalRevenue
+from monitoring.reports.services import anomalies_of
 from portal.accounts.models import User
 from portal.money import split_in_proportion
 from registry.models import Membership, Organisation, OrganisationCapability, VerificationStatus
@@ -113,14 +113,7 @@ class _Rows:
     flags: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Portal:
-    paid_fen: int
-    signed_fen: int
-    contracts: int
-
-
-NO_BUSINESS = _Portal(0, 0, 0)
+NO_BUSINESS = PortalRevenue(0, 0, 0)
 
 
 def present() -> bool:
@@ -297,7 +290,7 @@ def _reporters(orgs: list[_Org], now: datetime) -> None:
         org.reporter = staff[org.id]
 
 
-def _portal_business() -> dict[tuple[int, int, int], _Portal]:
+def _portal_business() -> dict[tuple[int, int, int], PortalRevenue]:
     """(supplier, year, quarter) -> what the exchange paid it and the contracts it signed in the
     quarter, as `monitoring.reports.selectors.portal_revenue_of` counts them."""
     paid: dict[tuple[int, int, int], int] = defaultdict(int)
@@ -323,7 +316,7 @@ def _portal_business() -> dict[tuple[int, int, int], _Portal]:
     for row in contracts:
         start = timezone.localtime(row["period"])
         signed[(row["supplier_id"], *calendar.quarter_of(start.date()))] = (row["value"] or 0, row["count"])
-    return {key: _Portal(max(paid.get(key, 0), 0), *signed.get(key, (0, 0))) for key in set(paid) | set(signed)}
+    return {key: PortalRevenue(max(paid.get(key, 0), 0), *signed.get(key, (0, 0))) for key in set(paid) | set(signed)}
 
 
 # --- one organisation's reports ------------------------------------------------------------------
@@ -373,7 +366,7 @@ def _history(
     rng: random.Random,
     org: _Org,
     quarters: list[tuple[int, int]],
-    portal: dict[tuple[int, int, int], _Portal],
+    portal: dict[tuple[int, int, int], PortalRevenue],
     rows: _Rows,
     *,
     now: datetime,
@@ -425,7 +418,7 @@ def _history(
         for modality, amount in zip(Modality.values, _split(figures["total_items"], weights), strict=True):
             rows.volumes.append({"report": index, "modality": modality, "items": amount})
         if state == ReportState.SUBMITTED:
-            for kind, evidence in _anomalies(previous, figures, business).items():
+            for kind, evidence in anomalies_of(figures=figures, previous=previous, portal=business).items():
                 rows.flags.append(
                     {"report": index, "kind": kind, "evidence": evidence, "raised_at": report["submitted_at"]}
                 )
@@ -476,51 +469,3 @@ def _report(
         "created_at": max(first - timedelta(hours=rng.randrange(0, 72)), calendar.quarter_bounds(year, quarter)[1]),
         "updated_at": submitted,
     }
-
-
-def _direction(*, previous: int, current: int, factor: int) -> str:
-    """As `monitoring.reports.services`: "up" at ×factor or more, "down" at 1/factor or less,
-    nothing without a baseline."""
-    if previous <= 0:
-        return ""
-    if current >= factor * previous:
-        return "up"
-    if current * factor <= previous:
-        return "down"
-    return ""
-
-
-def _anomalies(previous: dict[str, Any] | None, figures: dict[str, int], portal: _Portal) -> dict[str, dict[str, Any]]:
-    """`statistical_report_anomalies` on generated figures (the test checks they agree)."""
-    found: dict[str, dict[str, Any]] = {}
-    factor = settings.STATISTICAL_REPORT_JUMP_FACTOR
-    if previous is not None:
-        for kind, name in (
-            (AnomalyKind.REVENUE_JUMP, "revenue_fen"),
-            (AnomalyKind.HEADCOUNT_JUMP, "headcount"),
-            (AnomalyKind.VOLUME_JUMP, "total_items"),
-        ):
-            direction = _direction(previous=previous[name], current=figures[name], factor=factor)
-            if direction:
-                found[kind] = {
-                    "field": name,
-                    "previous_period": previous["period"],
-                    "previous": previous[name],
-                    "current": figures[name],
-                    "factor": factor,
-                    "direction": direction,
-                }
-    revenue = figures["revenue_fen"]
-    evidence = {
-        "revenue_fen": revenue,
-        "portal_paid_fen": portal.paid_fen,
-        "portal_signed_fen": portal.signed_fen,
-        "contracts_signed": portal.contracts,
-    }
-    if revenue < portal.paid_fen:
-        found[AnomalyKind.REVENUE_BELOW_PORTAL] = evidence
-    above = settings.STATISTICAL_REPORT_PORTAL_FACTOR
-    known = max(portal.paid_fen, portal.signed_fen)
-    if above and known and revenue > above * known:
-        found[AnomalyKind.REVENUE_ABOVE_PORTAL] = {**evidence, "factor": above}
-    return found

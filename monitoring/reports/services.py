@@ -146,36 +146,53 @@ def _jump(*, previous: int, current: int, factor: int) -> str:
 def statistical_report_anomalies(
     *, organisation: Organisation, year: int, quarter: int, figures: Mapping[str, int]
 ) -> dict[str, dict[str, Any]]:
-    """The anomaly flags of a quarter's figures, each with its evidence (settings in
-    portal/settings.py, STATISTICAL_REPORT_*):
+    """The anomaly flags of a quarter's figures against the organisation's previous submitted
+    report and what the portal knows of its business in the quarter (`anomalies_of`)."""
+    previous = selectors.statistical_report_previous(organisation=organisation, year=year, quarter=quarter)
+    return anomalies_of(
+        figures=figures,
+        previous=None
+        if previous is None
+        else {"period": previous.period, **{field: getattr(previous, field) for field in JUMP_FIELDS.values()}},
+        portal=selectors.portal_revenue_of(organisation=organisation, year=year, quarter=quarter),
+    )
+
+
+JUMP_FIELDS = {
+    AnomalyKind.REVENUE_JUMP: "revenue_fen",
+    AnomalyKind.HEADCOUNT_JUMP: "headcount",
+    AnomalyKind.VOLUME_JUMP: "total_items",
+}
+
+
+def anomalies_of(
+    *, figures: Mapping[str, int], previous: Mapping[str, Any] | None, portal: selectors.PortalRevenue
+) -> dict[str, dict[str, Any]]:
+    """The anomaly flags, each with its evidence (pure: the scale data set computes its flags with
+    it too). Settings in portal/settings.py, STATISTICAL_REPORT_*:
 
     - a jump (×`JUMP_FACTOR` or more) or a drop (to 1/`JUMP_FACTOR` or less) of revenue, headcount
-      or total items against the previous quarter's submitted report (none without one, or from 0);
+      or total items against the previous quarter's submitted report (`previous`: its `period` and
+      those figures; none without one, or from 0);
     - revenue lower than what the portal's contracts paid the organisation in the quarter;
     - revenue more than `PORTAL_FACTOR` times the larger of what the portal paid it and the value
       of the contracts it signed in the quarter (only when the portal knows some of its business).
     """
     found: dict[str, dict[str, Any]] = {}
     factor = settings.STATISTICAL_REPORT_JUMP_FACTOR
-    previous = selectors.statistical_report_previous(organisation=organisation, year=year, quarter=quarter)
     if previous is not None:
-        for kind, field in (
-            (AnomalyKind.REVENUE_JUMP, "revenue_fen"),
-            (AnomalyKind.HEADCOUNT_JUMP, "headcount"),
-            (AnomalyKind.VOLUME_JUMP, "total_items"),
-        ):
-            before, now = getattr(previous, field), figures[field]
+        for kind, field in JUMP_FIELDS.items():
+            before, now = previous[field], figures[field]
             direction = _jump(previous=before, current=now, factor=factor)
             if direction:
                 found[kind] = {
                     "field": field,
-                    "previous_period": previous.period,
+                    "previous_period": previous["period"],
                     "previous": before,
                     "current": now,
                     "factor": factor,
                     "direction": direction,
                 }
-    portal = selectors.portal_revenue_of(organisation=organisation, year=year, quarter=quarter)
     revenue = figures["revenue_fen"]
     evidence = {
         "revenue_fen": revenue,
