@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 TEST_PROCESSES ?= 2
 # The built files the pages use, copied out of node_modules (see package.json for the versions).
 VENDOR_FILES := htmx.org/dist/htmx.min.js:htmx/htmx.min.js echarts/dist/echarts.min.js:echarts/echarts.min.js \
-	@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf:fonts/NotoSansSC-Regular.ttf
+	@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf:fonts/NotoSansSC-Regular.ttf \
+	china-geojson/src/geojson/china.json:geo/china.json
 
 .PHONY: run test lint format messages assets install install-dev bench bench-data clean
 
