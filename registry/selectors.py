@@ -205,23 +205,33 @@ def has_role(*, user: AnyUser, organisation: Organisation, role: Role) -> bool:
     return Membership.objects.filter(user=user, organisation=organisation, role=role).exists()
 
 
-def regulator_scope_q(*, user: AnyUser, field: str = "region") -> Q | None:
-    """What a regulator may oversee, as a filter on `field`; None when the user regulates nothing.
-
-    A national regulator (no scope region) or an operator gets an always-true filter.
-    """
+def regulator_scope_prefixes(*, user: AnyUser) -> list[str] | None:
+    """The GB/T 2260 code prefixes of the regions a regulator oversees, each with the regions below
+    it: [] for everywhere (a national regulator, with no scope region, or an operator), None when
+    the user regulates nothing."""
     if is_operator(user):
-        return Q()
+        return []
     if not user.is_authenticated:
         return None
     scopes = list(Membership.objects.filter(user=user, role=Role.REGULATOR).select_related("scope_region"))
     if not scopes:
         return None
     if any(m.scope_region is None for m in scopes):
-        return Q()
+        return []
+    return sorted({m.scope_region.subtree_prefix for m in scopes if m.scope_region is not None})
+
+
+def regulator_scope_q(*, user: AnyUser, field: str = "region") -> Q | None:
+    """What a regulator may oversee, as a filter on `field`; None when the user regulates nothing.
+
+    A national regulator (no scope region) or an operator gets an always-true filter.
+    """
+    prefixes = regulator_scope_prefixes(user=user)
+    if prefixes is None:
+        return None
     condition = Q()
-    for region in {m.scope_region for m in scopes if m.scope_region is not None}:
-        condition |= region_subtree_q(region, field=field)
+    for prefix in prefixes:
+        condition |= Q(**{f"{field}__code__startswith": prefix})
     return condition
 
 

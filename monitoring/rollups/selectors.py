@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import reduce
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,25 +43,26 @@ def rollup_totals(
     metrics: Iterable[str],
     start: datetime.date,
     end: datetime.date,
-    region_prefix: str | None = None,
+    region_prefixes: Sequence[str] | None = None,
     sector: str | None = None,
     modality: str | None = None,
     programme: int | None = None,
     group_by: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Totals of `metrics` over the days `start` to `end` (both included), one dict per metric and
-    group: {"metric", <each group_by name>, "value"}, in key order. Filters: a region code prefix
-    (2 digits a province, 4 a prefecture, 6 a county), a sector or modality ("" for the figures
+    group: {"metric", <each group_by name>, "value"}, in key order. Filters: region code prefixes
+    (2 digits a province, 4 a prefecture, 6 a county; a row matches any of them; None or none
+    given: everywhere), a sector or modality ("" for the figures
     that have none), a programme id. Facts and pending deltas are read in one statement, so a fold
     running meanwhile neither hides nor doubles anything. Groups whose total is 0 are left out.
 
-    Permission scoping is the caller's: a regulator's dashboard passes its scope's prefix."""
+    Permission scoping is the caller's: a regulator's dashboard passes its scope's prefixes."""
     unknown = [name for name in group_by if name not in GROUPINGS]
     if unknown:
         raise ValidationError({"group_by": [f"Unknown grouping: {', '.join(unknown)}"]})
     where = Q(metric__in=list(metrics), day__gte=start, day__lte=end)
-    if region_prefix:
-        where &= Q(region__startswith=region_prefix)
+    if region_prefixes and "" not in region_prefixes:
+        where &= reduce(operator.or_, (Q(region__startswith=prefix) for prefix in region_prefixes))
     if sector is not None:
         where &= Q(sector=sector)
     if modality is not None:

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from marketplace.api.payments import stripe_webhook
 from marketplace.api.urls import router as marketplace_router
+from monitoring.dashboards.api.urls import urlpatterns as monitoring_dashboard_urlpatterns
 from monitoring.redflags.api.urls import router as monitoring_alerts_router
 from monitoring.reports.api.urls import router as monitoring_reports_router
 from portal.accounts.api import MeApi
@@ -40,5 +41,6 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),
     path("payments/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     *voucher_urlpatterns,
+    *monitoring_dashboard_urlpatterns,
     path("", include(router.urls)),
 ]

@@ -100,7 +100,7 @@ def test_the_selector_reads_facts_plus_pending_deltas_with_filters_and_groups():
     assert rollup_totals(metrics=[Metric.AWARDS], start=DAY, end=DAY + datetime.timedelta(days=1)) == [
         {"metric": Metric.AWARDS, "value": 10}
     ]
-    assert rollup_totals(metrics=[Metric.AWARDS], region_prefix="51", group_by=("prefecture",), **EVER) == [
+    assert rollup_totals(metrics=[Metric.AWARDS], region_prefixes=["51"], group_by=("prefecture",), **EVER) == [
         {"metric": Metric.AWARDS, "prefecture": "5101", "value": 13}
     ]
     assert rollup_totals(metrics=[Metric.AWARDS], group_by=("province",), sector="finance", **EVER) == [
@@ -108,12 +108,19 @@ def test_the_selector_reads_facts_plus_pending_deltas_with_filters_and_groups():
         {"metric": Metric.AWARDS, "province": "51", "value": 12},
     ]
     assert rollup_totals(
-        metrics=[Metric.AWARDS, Metric.AWARD_VALUE_FEN], modality="image", region_prefix="510100", **EVER
+        metrics=[Metric.AWARDS, Metric.AWARD_VALUE_FEN], modality="image", region_prefixes=["510100"], **EVER
     ) == [{"metric": Metric.AWARD_VALUE_FEN, "value": 900}, {"metric": Metric.AWARDS, "value": 2}]
-    assert rollup_totals(metrics=[Metric.AWARDS], group_by=("modality",), region_prefix="5101", **EVER) == [
+    assert rollup_totals(metrics=[Metric.AWARDS], group_by=("modality",), region_prefixes=["5101"], **EVER) == [
         {"metric": Metric.AWARDS, "modality": "image", "value": 2},
         {"metric": Metric.AWARDS, "modality": "text", "value": 1},
         {"metric": Metric.AWARDS, "modality": "video", "value": 10},
+    ]
+    # Several prefixes: a row counts once when it matches any of them.
+    assert rollup_totals(metrics=[Metric.AWARDS], region_prefixes=["33", "99"], **EVER) == [
+        {"metric": Metric.AWARDS, "value": 4}
+    ]
+    assert rollup_totals(metrics=[Metric.AWARDS], region_prefixes=["33", "51", "5101"], **EVER) == [
+        {"metric": Metric.AWARDS, "value": 17}
     ]
 
 

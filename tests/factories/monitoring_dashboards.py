@@ -1,0 +1,30 @@
+"""Rollup facts written directly, for the dashboard tests: the panels read rollups only, and the
+events that produce facts are tested in tests/monitoring/rollups/."""
+
+from __future__ import annotations
+
+import datetime
+
+from monitoring.rollups.models import RollupFact
+
+
+def fact(
+    metric: str,
+    value: int,
+    *,
+    day: datetime.date,
+    region: str = "440300",
+    sector: str = "",
+    modality: str = "",
+    programme_id: int | None = None,
+) -> RollupFact:
+    return RollupFact.objects.create(
+        metric=metric,
+        value=value,
+        day=day,
+        region=region,
+        sector=sector,
+        modality=modality,
+        programme_id=programme_id,
+        programme_key=programme_id or 0,
+    )
