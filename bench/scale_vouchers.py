@@ -496,7 +496,7 @@ def _history(rng: random.Random, world: _World, programme: _Programme) -> None:
         submitted = _day_between(rng, programme.valid_from, open_until - timedelta(days=10))
         approved = submitted + timedelta(days=rng.randint(1, 10))
         _voucher(rng, world, programme, holder, face, world.at(submitted, rng), world.at(approved, rng), open_until)
-    if programme.state != ProgrammeState.DRAFT:
+    if programme.state != ProgrammeState.DRAFT and programme.holders:  # a small world may leave a region without
         _other_applications(rng, world, programme, max(1, round(count * EXTRA_APPLICATIONS)), open_until)
     budget = max(
         math.ceil(programme.issued_fen / rng.uniform(0.6, 0.9) / 1_000_000) * 1_000_000, 10 * programme.cap_fen
