@@ -2,7 +2,8 @@
 `python -m bench` runs every benchmark and prints one line per figure, `python -m bench tenders`
 only the tender exchange's, `python -m bench acceptance` only delivery acceptance's (scoring and a
 full 1,000,000-item delivery), `python -m bench vouchers` only the vouchers' (concurrent redemptions
-against pgbench, through the services and through HTTP).
+against pgbench, through the services and through HTTP), `python -m bench dashboard` only the
+regulators' dashboard's (against the source tables) and the rollups' rebuild.
 
     make bench-data && make bench    # database postgres://postgres@127.0.0.1:5432/portal_bench
     DATABASE_URL=postgres://… make bench
@@ -46,6 +47,7 @@ def main(argv: list[str]) -> int:
     from bench import (
         bench_acceptance,
         bench_audit_append,
+        bench_dashboard,
         bench_home_page,
         bench_quality,
         bench_registry,
@@ -62,6 +64,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["vouchers"]:
         harness.report(bench_vouchers.run())
         return 0
+    if argv[:1] == ["dashboard"]:
+        harness.report(bench_dashboard.run())
+        return 0
     results = [
         *bench_audit_append.run(),
         *bench_home_page.run(),
@@ -70,6 +75,7 @@ def main(argv: list[str]) -> int:
         *bench_quality.run(),
         *bench_acceptance.run(),
         *bench_vouchers.run(),
+        *bench_dashboard.run(),
     ]
     harness.report(results)
     return 0
