@@ -1,14 +1,15 @@
 from django.urls import include, path
 
-from monitoring import views
+from monitoring.dashboards import views as dashboard_views
 from monitoring.redflags import views as redflag_views
 from monitoring.reports import urls as reports_urls
 
 app_name = "monitoring"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("organisations-by-province.csv", views.organisations_by_province_csv, name="organisations-by-province-csv"),
+    # The public summary (national figures) and the regulators' dashboard.
+    path("", dashboard_views.index, name="index"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     # Statistical direct reports (统计直报).
     path("reports/", include(reports_urls)),
 ]
