@@ -44,4 +44,3 @@ def test_registry_filters_update_the_results_in_place(page, live_server, demo_da
     expect(page.get_by_test_id("organisation-table")).not_to_contain_text("合肥慧眼数据标注有限公司")
     expect(page.get_by_test_id("organisation-table")).to_contain_text("成都星标智能科技有限公司")
     assert "region=510000" in page.url
-
