@@ -258,9 +258,18 @@ PANELS: dict[str, Callable[[DashboardFilters, Reader], Panel]] = {
 }
 
 
+# The panels of the public summary, in its order: national figures only, so no per-province map
+# and no per-programme table.
+PUBLIC_PANELS: tuple[str, ...] = ("tenders",)
+
+
 def panel(name: str, filters: DashboardFilters, *, reader: Reader = rollup_totals) -> Panel:
     return PANELS[name](filters, reader)
 
 
 def summary(filters: DashboardFilters, *, reader: Reader = rollup_totals) -> list[Panel]:
     return [compute(filters, reader) for compute in PANELS.values()]
+
+
+def public_summary(filters: DashboardFilters, *, reader: Reader = rollup_totals) -> list[Panel]:
+    return [PANELS[name](filters, reader) for name in PUBLIC_PANELS]
