@@ -28,7 +28,7 @@ PeriodChoices = list[tuple[str, Any]]
 
 
 def period_choices(*, today: datetime.date) -> PeriodChoices:
-    """ "all", then per year (newest first) the year and its quarters so far, grouped by year."""
+    """The periods offered: "all", then per year (newest first) the year and its quarters so far."""
     base = growth.base_year()
     choices: PeriodChoices = [("all", _("All, since %(year)s") % {"year": base})]
     for year in range(today.year, base - 1, -1):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -81,3 +83,59 @@ def test_the_public_summary_draws_national_figures_without_a_region_filter(page,
     expect(tenders_row(page, "2025Q2").locator("td").nth(2)).to_have_text("84")  # every province
     expect(page.locator("select[name=region]")).to_have_count(0)
     expect(page.get_by_test_id("open-data")).to_contain_text("CC BY 4.0")
+
+
+MAP_PANEL = {
+    "name": "tenders",
+    "title": "Lots by province",
+    "chart": {"kind": "map", "category": "province_name", "series": ["lots"]},
+    "columns": [
+        {"key": "province", "label": "Code", "unit": "text"},
+        {"key": "province_name", "label": "Province", "unit": "text"},
+        {"key": "lots", "label": "Lots", "unit": "count"},
+        {"key": "budget_fen", "label": "Budget", "unit": "fen"},
+        {"key": "single_bid_rate_bp", "label": "Single-bid rate", "unit": "bp"},
+    ],
+    "rows": [
+        {
+            "province": "44",
+            "province_name": "Guangdong",
+            "lots": 1234,
+            "budget_fen": 123456,
+            "single_bid_rate_bp": 1234,
+        },
+        {"province": "51", "province_name": "Sichuan", "lots": 7, "budget_fen": 5, "single_bid_rate_bp": None},
+    ],
+    "notes": {},
+}
+
+
+def test_a_map_panel_is_drawn_by_province_and_a_click_filters_by_that_province(page, live_server):
+    """The page draws whatever panel the API answers: here a map panel given in place of the
+    tenders panel, so that the map, the units and the click are tested whatever panels exist."""
+    page.route(
+        "**/api/v1/monitoring/summary/tenders/*",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps({"panel": MAP_PANEL})),
+    )
+    sign_in(page, live_server, regulator("440000").username)
+    page.goto(f"{live_server.url}/monitoring/dashboard/")
+
+    tenders = page.locator("[data-panel=tenders]")
+    expect(tenders).to_have_attribute("data-state", "drawn")
+    expect(tenders.locator("[data-panel-chart]")).to_have_attribute("aria-label", re.compile("Lots by province"))
+    guangdong = tenders.locator("tbody tr", has_text="Guangdong").locator("td")
+    expect(guangdong).to_have_text(["44", "Guangdong", "1,234", "¥1,234.56", "12.34 %"])
+    expect(tenders.locator("tbody tr", has_text="Sichuan").locator("td")).to_have_text(
+        ["51", "Sichuan", "7", "¥0.05", "—"]
+    )
+
+    # Click Guangdong where the map draws it (Guangzhou's longitude and latitude).
+    x, y = page.evaluate(
+        """() => echarts.getInstanceByDom(document.querySelector('[data-panel=tenders] [data-panel-chart]'))
+                 .convertToPixel({seriesIndex: 0}, [113.3, 23.1])"""
+    )
+    box = tenders.locator("[data-panel-chart]").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+    expect(page).to_have_url(re.compile(r"region=440000"))
+    expect(page.locator("select[name=region]")).to_have_value("440000")
