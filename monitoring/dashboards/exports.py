@@ -155,13 +155,11 @@ def panel_xlsx(panel: Panel, filters: DashboardFilters, data_date: str) -> bytes
 # --- Open data -----------------------------------------------------------------------------------
 
 
-def _category_name(panel: Panel, row: dict[str, Any]) -> str:
-    """The row's readable name: the first text column after the category (a sector's or a
-    province's name), else the category itself."""
-    for column in panel.columns:
-        if column.unit == "text" and column.key != panel.chart.category:
-            return str(row.get(column.key, ""))
-    return str(row.get(panel.chart.category, ""))
+def _category(panel: Panel, row: dict[str, Any]) -> tuple[str, str]:
+    """The row's key and readable name: the panel's first text column (a quarter, a sector or
+    province code) and the next one (the sector's or province's name), else the key again."""
+    texts = [str(row.get(column.key, "")) for column in panel.columns if column.unit == "text"]
+    return (texts[0], texts[1]) if len(texts) > 1 else (texts[0], texts[0]) if texts else ("", "")
 
 
 def open_data_rows(
@@ -172,7 +170,7 @@ def open_data_rows(
     for panel in panels:
         measures = [column for column in panel.columns if column.unit != "text"]
         for row in panel.rows:
-            category, name = row.get(panel.chart.category, ""), _category_name(panel, row)
+            category, name = _category(panel, row)
             for column in measures:
                 value = row.get(column.key)
                 yield [

@@ -22,7 +22,12 @@ def panel_data(panel: Panel) -> dict[str, Any]:
     return {
         "name": panel.name,
         "title": str(panel.title),
-        "chart": {"kind": panel.chart.kind, "category": panel.chart.category, "series": list(panel.chart.series)},
+        "chart": {
+            "kind": panel.chart.kind,
+            "category": panel.chart.category,
+            "series": list(panel.chart.series),
+            "stacked": panel.chart.stacked,
+        },
         "columns": [{"key": column.key, "label": str(column.label), "unit": column.unit} for column in panel.columns],
         "rows": [{key: _value(value) for key, value in row.items()} for row in panel.rows],
         "notes": panel.notes,

@@ -91,11 +91,11 @@ def test_the_open_data_csv_carries_every_figure_of_the_json(two_provinces):
     expected = {}
     for panel in body["panels"]:
         units = {column["key"]: column["unit"] for column in panel["columns"]}
-        category = panel["chart"]["category"]
+        key = next(column["key"] for column in panel["columns"] if column["unit"] == "text")
         for row in panel["rows"]:
-            for key, value in row.items():
-                if units[key] != "text":
-                    expected[(panel["name"], str(row[category]), key)] = "" if value is None else str(value)
+            for measure, value in row.items():
+                if units[measure] != "text":
+                    expected[(panel["name"], row[key], measure)] = "" if value is None else str(value)
     assert {(r["panel"], r["category"], r["measure"]): r["value"] for r in records} == expected
     lots = next(r for r in records if (r["panel"], r["category"], r["measure"]) == ("tenders", "2025Q2", "lots"))
     assert lots["value"] == "10"
