@@ -147,6 +147,7 @@
           name: column.label,
           type: panel.chart.kind,
           yAxisIndex: Math.min(units.indexOf(column.unit), 1),
+          stack: panel.chart.stacked ? "total" : undefined,
           data: panel.rows.map(function (row) { return plotted(row[key], column.unit); })
         };
       })
@@ -253,11 +254,36 @@
     section.setAttribute("aria-busy", "false");
   }
 
+  // The notes a reader needs beside the figures: filters the panel ignores, and the growth
+  // against the target (the scale panel), or why it cannot be computed yet.
+  function noteLines(notes) {
+    var lines = [];
+    if (notes.ignored_filters && notes.ignored_filters.length) {
+      lines.push(messages.msgIgnored + " " + notes.ignored_filters.join(", "));
+    }
+    var growth = notes.growth;
+    if (growth) {
+      var figures = {
+        base: growth.base_year,
+        latest: growth.latest_period,
+        cagr: formatted(growth.cagr_bp, "bp"),
+        target: formatted(growth.target_bp, "bp"),
+        horizon: growth.horizon_year,
+        projected: formatted(growth.projected_at_cagr_fen, "fen"),
+        at_target: formatted(growth.projected_at_target_fen, "fen")
+      };
+      lines.push(messages.msgGrowth.replace(/%\((\w+)\)s/g, function (all, key) { return figures[key]; }));
+    } else if (notes.growth_unavailable) {
+      lines.push(notes.growth_unavailable);
+    }
+    return lines;
+  }
+
   function draw(section, panel) {
     part(section, "title").textContent = panel.title;
-    var ignored = (panel.notes && panel.notes.ignored_filters) || [];
-    if (ignored.length) {
-      part(section, "notes").textContent = messages.msgIgnored + " " + ignored.join(", ");
+    var notes = noteLines(panel.notes || {});
+    if (notes.length) {
+      part(section, "notes").textContent = notes.join(" ");
       part(section, "notes").hidden = false;
     }
     var state = part(section, "state");

@@ -134,6 +134,7 @@ def test_a_map_panel_is_drawn_by_province_and_a_click_filters_by_that_province(p
         """() => echarts.getInstanceByDom(document.querySelector('[data-panel=tenders] [data-panel-chart]'))
                  .convertToPixel({seriesIndex: 0}, [113.3, 23.1])"""
     )
+    tenders.locator("[data-panel-chart]").scroll_into_view_if_needed()
     box = tenders.locator("[data-panel-chart]").bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
 
