@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from monitoring import views
+from monitoring.dashboards import urls as dashboard_urls
 from monitoring.redflags import views as redflag_views
 from monitoring.reports import urls as reports_urls
 
@@ -9,6 +10,8 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.index, name="index"),
     path("organisations-by-province.csv", views.organisations_by_province_csv, name="organisations-by-province-csv"),
+    # Dashboard downloads (CSV, XLSX) of the regulators' panels and the public summary's.
+    path("", include(dashboard_urls)),
     # Statistical direct reports (统计直报).
     path("reports/", include(reports_urls)),
 ]
