@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from monitoring.dashboards import views as dashboard_views
+from monitoring.dashboards import pages as dashboard_pages
+from monitoring.dashboards import urls as dashboard_urls
 from monitoring.redflags import views as redflag_views
 from monitoring.reports import urls as reports_urls
 
@@ -8,8 +9,10 @@ app_name = "monitoring"
 
 urlpatterns = [
     # The public summary (national figures) and the regulators' dashboard.
-    path("", dashboard_views.index, name="index"),
-    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("", dashboard_pages.index, name="index"),
+    path("dashboard/", dashboard_pages.dashboard, name="dashboard"),
+    # Dashboard downloads (CSV, XLSX) of the regulators' panels and the public summary's.
+    path("", include(dashboard_urls)),
     # Statistical direct reports (统计直报).
     path("reports/", include(reports_urls)),
 ]

@@ -1,80 +1,58 @@
-"""The dashboard pages. They compute no figure: each draws its panels in the browser from the
-dashboard API (`/api/v1/monitoring/summary/<panel>/` for regulators, the public summary for
-everyone), so the page, the API and the downloads show the same numbers.
-
-- `/monitoring/dashboard/`: regulators (their scope) and operators (everything); 403 for other
-  signed-in users. Bad filters answer 400 with the form's errors and no panel is fetched.
-- `/monitoring/`: the public summary, national figures for a period, with the open data's links,
-  licence and date.
-"""
+"""A panel's download, beside its chart: the regulators' dashboard panels (same filters and scope
+as the API: 403 for a user who regulates nothing, 404 for a region outside the scope or an unknown
+panel, 400 naming the bad filter on an error page) and the public summary's panels (anonymous,
+national, `period` only)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from collections.abc import Callable, Mapping
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.templatetags.static import static
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from monitoring.dashboards import panels
-from monitoring.dashboards.forms import DashboardFilterForm, PublicFilterForm
-from monitoring.dashboards.presenting import data_date, licence_data
-from monitoring.redflags.selectors import can_read_alerts
-from monitoring.reports.views import report_links
-from portal.errors import PermissionDenied
-from registry.models import RegionLevel
-from registry.selectors import regions_for_choice, regulator_scope_prefixes
+from monitoring.dashboards import exports, panels
+from monitoring.dashboards.filters import DashboardFilters, dashboard_filters, public_filters
+from monitoring.dashboards.presenting import data_date
+from portal.errors import DomainError, NotFound
 
 
-def _with_query(url: str, query: str) -> str:
-    return f"{url}?{query}" if query else url
+def _parsed(parse: Callable[[Mapping[str, str]], DashboardFilters], params: Mapping[str, str]) -> DashboardFilters:
+    """The filters, a bad one answered as a 400 page that names it (the pages' DomainError)."""
+    try:
+        return parse(params)
+    except ValidationError as error:
+        fields = error.message_dict
+        message = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
+        raise DomainError(_("Some filters are not valid. %(errors)s") % {"errors": message}, fields=fields) from error
 
 
-def _sections(names: list[str] | tuple[str, ...], *, export: str, query: str) -> list[dict[str, str]]:
-    """What the page needs per panel: its name and its download links under the filters."""
-    return [
-        {
-            "name": name,
-            "csv": _with_query(reverse(export, kwargs={"name": name, "fmt": "csv"}), query),
-            "xlsx": _with_query(reverse(export, kwargs={"name": name, "fmt": "xlsx"}), query),
-        }
-        for name in names
-    ]
+def _download(name: str, fmt: str, filters: DashboardFilters) -> HttpResponse:
+    panel = panels.panel(name, filters)
+    date = data_date()
+    if fmt == "csv":
+        response = HttpResponse(exports.panel_csv(panel, filters, date), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(exports.panel_xlsx(panel, filters, date), content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(name, filters, fmt)}"'
+    return response
+
+
+def _check(name: str, fmt: str, names: Mapping[str, object] | tuple[str, ...]) -> None:
+    """An unknown panel or format is a missing page."""
+    if name not in names or fmt not in exports.FORMATS:
+        raise NotFound()
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    scope = regulator_scope_prefixes(user=request.user)
-    if scope is None:
-        raise PermissionDenied(_("The dashboards are for regulators."))
-    choices = regions_for_choice(prefixes=scope, levels=(RegionLevel.PROVINCE, RegionLevel.PREFECTURE))
-    form = DashboardFilterForm(request.GET, today=timezone.localdate(), region_choices=choices)
-    valid = form.is_valid()
-    query = urlencode(form.query()) if valid else ""
-    sections = _sections(list(panels.PANELS), export="monitoring:dashboard-export", query=query) if valid else []
-    for section in sections:
-        section["src"] = _with_query(reverse("monitoring-summary-panel", kwargs={"name": section["name"]}), query)
-    context = {"form": form, "sections": sections, "map_url": static("vendor/geo/china.json")}
-    return render(request, "monitoring/dashboard.html", context, status=200 if valid else 400)
+def dashboard_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    _check(name, fmt, panels.PANELS)
+    filters = _parsed(lambda params: dashboard_filters(user=request.user, params=params), request.GET)
+    return _download(name, fmt, filters)
 
 
-def index(request: HttpRequest) -> HttpResponse:
-    form = PublicFilterForm(request.GET, today=timezone.localdate())
-    valid = form.is_valid()
-    query = urlencode(form.query()) if valid else ""
-    context = {
-        "form": form,
-        "sections": _sections(panels.PUBLIC_PANELS, export="monitoring:public-export", query=query) if valid else [],
-        "summary_src": _with_query(reverse("monitoring-public-summary"), query),
-        "summary_csv": _with_query(reverse("monitoring-public-summary-csv"), query),
-        "licence": licence_data(),
-        "data_date": data_date(),
-        "map_url": static("vendor/geo/china.json"),
-        "reports": report_links(request.user),
-        "can_read_alerts": can_read_alerts(user=request.user),
-    }
-    return render(request, "monitoring/index.html", context, status=200 if valid else 400)
+def public_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    _check(name, fmt, panels.PUBLIC_PANELS)
+    filters = _parsed(lambda params: public_filters(params=params), request.GET)
+    return _download(name, fmt, filters)
