@@ -1,8 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 
-from registry.selectors import regulator_scope_prefixes
+from monitoring.dashboards.navigation import may_see_dashboard_link
 
 # URL namespaces whose pages belong to the registry section (it shows the registry's own menu).
 REGISTRY_NAMESPACES = frozenset({"registry", "talent", "bases", "institutions", "showcase", "imports"})
@@ -11,6 +10,8 @@ REGISTRY_NAMESPACES = frozenset({"registry", "talent", "bases", "institutions", 
 def site(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
     in_registry = match is not None and match.namespace in REGISTRY_NAMESPACES
-    # Lazy: the membership query runs only where the navigation asks, for signed-in users.
-    may_see_dashboard = SimpleLazyObject(lambda: regulator_scope_prefixes(user=request.user) is not None)
-    return {"LANGUAGES": settings.LANGUAGES, "in_registry": in_registry, "may_see_dashboard": may_see_dashboard}
+    return {
+        "LANGUAGES": settings.LANGUAGES,
+        "in_registry": in_registry,
+        "may_see_dashboard": may_see_dashboard_link(request),
+    }
