@@ -1,14 +1,18 @@
 from django.urls import include, path
 
-from monitoring import views
+from monitoring.dashboards import pages as dashboard_pages
+from monitoring.dashboards import urls as dashboard_urls
 from monitoring.redflags import views as redflag_views
 from monitoring.reports import urls as reports_urls
 
 app_name = "monitoring"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("organisations-by-province.csv", views.organisations_by_province_csv, name="organisations-by-province-csv"),
+    # The public summary (national figures) and the regulators' dashboard.
+    path("", dashboard_pages.index, name="index"),
+    path("dashboard/", dashboard_pages.dashboard, name="dashboard"),
+    # Dashboard downloads (CSV, XLSX) of the regulators' panels and the public summary's.
+    path("", include(dashboard_urls)),
     # Statistical direct reports (统计直报).
     path("reports/", include(reports_urls)),
 ]

@@ -510,6 +510,14 @@ CELERY_BEAT_SCHEDULE["red-flags-compute"] = {
 MONITORING_BASE_YEAR = env_int("MONITORING_BASE_YEAR", 2024)
 MONITORING_GROWTH_TARGET_BP = env_int("MONITORING_GROWTH_TARGET_BP", 2000)
 
+# --- Open data (the public monitoring summary) --------------------------------------------------
+
+# The licence the public summary and its CSV are published under (Creative Commons Attribution 4.0:
+# anyone may reuse the figures, naming the portal as the source). Shown in the JSON, in every row
+# of the open-data CSV and on the public page.
+OPEN_DATA_LICENCE_NAME = env_str("OPEN_DATA_LICENCE_NAME", "CC BY 4.0")
+OPEN_DATA_LICENCE_URL = env_str("OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/")
+
 # --- Rollups (monitoring/rollups) ----------------------------------------------------------------
 
 # Events write deltas; this folds them into the facts every minute.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -29,9 +30,21 @@ def region_subtree_q(region: Region, *, field: str = "region") -> Q:
     return Q(**{f"{field}__code__startswith": region.subtree_prefix})
 
 
-def regions_for_choice() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Regions grouped under their province, for a select box."""
-    regions = list(Region.objects.order_by("code"))
+def regions_for_choice(
+    *, prefixes: Sequence[str] = (), levels: Collection[str] = ()
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Regions grouped under their province, for a select box. `prefixes` (subtree prefixes, as
+    `regulator_scope_prefixes` gives) keep the regions of those subtrees only, `levels` the regions
+    of those levels only; empty keeps all. A group is named after its province even when the
+    province itself is not offered (a prefecture's regulator chooses within the prefecture)."""
+    regions = Region.objects.order_by("code")
+    if prefixes:
+        scope = Q()
+        for prefix in prefixes:
+            scope |= Q(code__startswith=prefix)
+        regions = regions.filter(scope)
+    if levels:
+        regions = regions.filter(level__in=levels)
     groups: dict[str, list[tuple[str, str]]] = {}
     names: dict[str, str] = {}
     for region in regions:
@@ -40,7 +53,9 @@ def regions_for_choice() -> list[tuple[str, list[tuple[str, str]]]]:
             names[province] = region.display_name
         label = region.display_name if region.code == province else f"— {region.display_name}"
         groups.setdefault(province, []).append((region.code, label))
-    return [(names[code], options) for code, options in groups.items()]
+    missing = [code for code in groups if code not in names]
+    names.update((code, region.display_name) for code, region in Region.objects.in_bulk(missing).items())
+    return [(names.get(code, code), options) for code, options in groups.items()]
 
 
 def organisations_visible_to(
@@ -252,26 +267,3 @@ def registry_summary() -> RegistrySummary:
         by_kind={kind: by_kind.get(kind, 0) for kind in OrganisationKind.values},
         provinces=len({code[:2] for code in provinces}),
     )
-
-
-@dataclass(frozen=True)
-class ProvinceCount:
-    region: Region
-    count: int
-
-
-def verified_organisations_by_province() -> list[ProvinceCount]:
-    """Verified organisations per provincial-level region, largest first (regions with none omitted)."""
-    per_region = (
-        Organisation.objects.filter(status=VerificationStatus.VERIFIED)
-        .values_list("region_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    totals: dict[str, int] = {}
-    for code, count in per_region:
-        province = code[:2] + "0000"
-        totals[province] = totals.get(province, 0) + count
-    provinces = Region.objects.in_bulk(list(totals))
-    rows = [ProvinceCount(region=provinces[code], count=n) for code, n in totals.items()]
-    return sorted(rows, key=lambda row: (-row.count, row.region.code))

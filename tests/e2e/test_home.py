@@ -44,9 +44,3 @@ def test_registry_filters_update_the_results_in_place(page, live_server, demo_da
     expect(page.get_by_test_id("organisation-table")).not_to_contain_text("合肥慧眼数据标注有限公司")
     expect(page.get_by_test_id("organisation-table")).to_contain_text("成都星标智能科技有限公司")
     assert "region=510000" in page.url
-
-
-def test_the_monitoring_chart_is_drawn_from_local_echarts(page, live_server, demo_data):
-    page.goto(f"{live_server.url}/monitoring/")
-    expect(page.locator("[data-chart] canvas")).to_have_count(1)
-    expect(page.get_by_test_id("province-table")).to_contain_text("四川省")

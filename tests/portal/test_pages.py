@@ -147,14 +147,6 @@ def test_operators_verify_on_the_page_and_others_cannot(client, operator):
     assert organisation.verified
 
 
-def test_the_monitoring_csv_lists_provinces_with_chinese_names(client):
-    OrganisationFactory(verified=True, region_code="510107")
-    response = client.get("/monitoring/organisations-by-province.csv")
-    assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8-sig")
-    assert "510000,四川省,1" in text
-
-
 def test_unknown_pages_answer_404_with_a_page(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404

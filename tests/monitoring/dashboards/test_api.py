@@ -90,3 +90,35 @@ def test_bad_filters_are_named(params, field):
 
 def test_an_unknown_panel_is_404():
     assert api(regulator("")).get("/api/v1/monitoring/summary/nonsense/").status_code == 404
+
+
+def test_every_panel_of_a_provincial_regulator_stays_in_their_province():
+    fact(Metric.REPORTED_REVENUE_FEN, 100, day=DAY, region="440300")
+    fact(Metric.CERTIFICATES_LEVEL_5, 2, day=DAY, region="440300")
+    fact(Metric.REPORTED_REVENUE_FEN, 9_000, day=DAY, region="510100")
+    fact(Metric.CERTIFICATES_LEVEL_5, 50, day=DAY, region="510100")
+
+    response = api(regulator("440000")).get("/api/v1/monitoring/summary/", {"period": "2025Q2"})
+
+    assert response.status_code == 200
+    body = {panel["name"]: panel for panel in response.json()["panels"]}
+    assert list(body) == ["scale", "provinces", "sectors", "modalities", "tenders", "acceptance", "talent", "vouchers"]
+    assert body["scale"]["rows"] == [
+        {
+            "period": "2025Q2",
+            "revenue_fen": 100,
+            "headcount": 0,
+            "items": 0,
+            "reports": 0,
+            "revenue_qoq_bp": None,
+            "revenue_yoy_bp": None,
+        }
+    ]
+    assert [(row["province"], row["revenue_fen"]) for row in body["provinces"]["rows"]] == [("44", 100)]
+    assert [(row["province"], row["total"]) for row in body["talent"]["rows"]] == [("44", 2)]
+    assert body["talent"]["chart"] == {
+        "kind": "bar",
+        "category": "province_name",
+        "series": ["level_5", "level_4", "level_3", "level_2", "level_1"],
+        "stacked": True,
+    }

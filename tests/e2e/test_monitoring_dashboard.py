@@ -1,0 +1,142 @@
+"""The dashboards in a browser: a provincial regulator opens the dashboard, sees the panels drawn
+from the API, narrows it to a prefecture and downloads a panel's CSV holding that prefecture's
+figures only; anyone opens the public summary (national figures, no region filter)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from monitoring.dashboards import panels
+from monitoring.rollups.models import Metric
+from tests.e2e.session import sign_in
+from tests.factories.monitoring_dashboards import fact
+from tests.factories.monitoring_redflags import regulator
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DAY = datetime.date(2025, 5, 10)  # 2025Q2
+
+
+@pytest.fixture
+def two_provinces():
+    """Lots published in 2025Q2: 3 in Shenzhen and 11 in Guangzhou (Guangdong), 70 in Chengdu
+    (Sichuan), so that each scope has its own total."""
+    fact(Metric.LOTS_PUBLISHED, 3, day=DAY, region="440300", modality="image")
+    fact(Metric.LOTS_PUBLISHED, 11, day=DAY, region="440100", modality="image")
+    fact(Metric.LOTS_PUBLISHED, 70, day=DAY, region="510100", modality="text")
+
+
+def tenders_row(page, quarter: str):
+    return page.locator("[data-panel=tenders] tbody tr", has_text=quarter)
+
+
+def expect_every_panel_done(page, names) -> None:
+    for name in names:
+        expect(page.locator(f"[data-panel={name}]")).to_have_attribute("data-state", "drawn")
+
+
+def test_a_provincial_regulator_filters_by_prefecture_and_downloads_its_csv(page, live_server, two_provinces):
+    user = regulator("440000")
+    sign_in(page, live_server, user.username)
+    page.get_by_test_id("nav-dashboard").click()
+    page.select_option("select[name=period]", "2025")
+    page.get_by_test_id("dashboard-filter").get_by_role("button").click()
+
+    tenders = page.locator("[data-panel=tenders]")
+    expect(tenders).to_have_attribute("data-state", "drawn")
+    expect(tenders.locator("h2")).to_have_text("Tender statistics")
+    expect(tenders.locator("[data-panel-chart][role=img] canvas")).to_have_count(1)
+    expect(tenders.locator("tbody tr")).to_have_count(4)  # the quarters of 2025
+    expect(tenders_row(page, "2025Q2").locator("td").nth(2)).to_have_text("14")  # Guangdong, not Sichuan
+    # Sichuan is not offered.
+    expect(page.locator("select[name=region] option[value='510000']")).to_have_count(0)
+
+    page.select_option("select[name=region]", "440300")
+    page.get_by_test_id("dashboard-filter").get_by_role("button").click()
+
+    assert "region=440300" in page.url
+    expect(tenders).to_have_attribute("data-state", "drawn")
+    expect(tenders_row(page, "2025Q2").locator("td").nth(2)).to_have_text("3")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("panel-tenders-csv").click()
+    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))  # noqa: SIM115
+    quarter = next(row for row in rows if "2025Q2" in row)
+    assert "3" in quarter
+    assert not {"11", "14", "70", "84"} & set(quarter)
+
+
+def test_the_public_summary_draws_national_figures_without_a_region_filter(page, live_server, two_provinces):
+    page.goto(f"{live_server.url}/monitoring/?period=2025")
+
+    expect_every_panel_done(page, ["tenders"])
+    for name in panels.PUBLIC_PANELS:
+        expect(page.locator(f"[data-panel={name}]")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("[data-panel=tenders] [data-panel-chart] canvas")).to_have_count(1)
+    expect(tenders_row(page, "2025Q2").locator("td").nth(2)).to_have_text("84")  # every province
+    expect(page.locator("select[name=region]")).to_have_count(0)
+    expect(page.get_by_test_id("open-data")).to_contain_text("CC BY 4.0")
+
+
+MAP_PANEL = {
+    "name": "tenders",
+    "title": "Lots by province",
+    "chart": {"kind": "map", "category": "province_name", "series": ["lots"]},
+    "columns": [
+        {"key": "province", "label": "Code", "unit": "text"},
+        {"key": "province_name", "label": "Province", "unit": "text"},
+        {"key": "lots", "label": "Lots", "unit": "count"},
+        {"key": "budget_fen", "label": "Budget", "unit": "fen"},
+        {"key": "single_bid_rate_bp", "label": "Single-bid rate", "unit": "bp"},
+    ],
+    "rows": [
+        {
+            "province": "44",
+            "province_name": "Guangdong",
+            "lots": 1234,
+            "budget_fen": 123456,
+            "single_bid_rate_bp": 1234,
+        },
+        {"province": "51", "province_name": "Sichuan", "lots": 7, "budget_fen": 5, "single_bid_rate_bp": None},
+    ],
+    "notes": {},
+}
+
+
+def test_a_map_panel_is_drawn_by_province_and_a_click_filters_by_that_province(page, live_server):
+    """The page draws whatever panel the API answers: here a map panel given in place of the
+    tenders panel, so that the map, the units and the click are tested whatever panels exist."""
+    page.route(
+        "**/api/v1/monitoring/summary/tenders/*",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps({"panel": MAP_PANEL})),
+    )
+    sign_in(page, live_server, regulator("440000").username)
+    page.goto(f"{live_server.url}/monitoring/dashboard/")
+
+    tenders = page.locator("[data-panel=tenders]")
+    expect(tenders).to_have_attribute("data-state", "drawn")
+    expect(tenders.locator("[data-panel-chart]")).to_have_attribute("aria-label", re.compile("Lots by province"))
+    guangdong = tenders.locator("tbody tr", has_text="Guangdong").locator("td")
+    expect(guangdong).to_have_text(["44", "Guangdong", "1,234", "¥1,234.56", "12.34 %"])
+    expect(tenders.locator("tbody tr", has_text="Sichuan").locator("td")).to_have_text(
+        ["51", "Sichuan", "7", "¥0.05", "—"]
+    )
+
+    # Click Guangdong where the map draws it (Guangzhou's longitude and latitude).
+    x, y = page.evaluate(
+        """() => echarts.getInstanceByDom(document.querySelector('[data-panel=tenders] [data-panel-chart]'))
+                 .convertToPixel({seriesIndex: 0}, [113.3, 23.1])"""
+    )
+    tenders.locator("[data-panel-chart]").scroll_into_view_if_needed()
+    box = tenders.locator("[data-panel-chart]").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+
+    expect(page).to_have_url(re.compile(r"region=440000"))
+    expect(page.locator("select[name=region]")).to_have_value("440000")
