@@ -1,13 +1,13 @@
 """The dashboards in a browser: a provincial regulator opens the dashboard, sees the panels drawn
 from the API, narrows it to a prefecture and downloads a panel's CSV holding that prefecture's
-figures only; anyone opens the public summary (national figures, no region filter)."""
+figures only; a national regulator clicks a province on the China map; anyone opens the public
+summary (national figures, no region filter)."""
 
 from __future__ import annotations
 
 import csv
 import datetime
 import io
-import json
 import re
 
 import pytest
@@ -85,58 +85,37 @@ def test_the_public_summary_draws_national_figures_without_a_region_filter(page,
     expect(page.get_by_test_id("open-data")).to_contain_text("CC BY 4.0")
 
 
-MAP_PANEL = {
-    "name": "tenders",
-    "title": "Lots by province",
-    "chart": {"kind": "map", "category": "province_name", "series": ["lots"]},
-    "columns": [
-        {"key": "province", "label": "Code", "unit": "text"},
-        {"key": "province_name", "label": "Province", "unit": "text"},
-        {"key": "lots", "label": "Lots", "unit": "count"},
-        {"key": "budget_fen", "label": "Budget", "unit": "fen"},
-        {"key": "single_bid_rate_bp", "label": "Single-bid rate", "unit": "bp"},
-    ],
-    "rows": [
-        {
-            "province": "44",
-            "province_name": "Guangdong",
-            "lots": 1234,
-            "budget_fen": 123456,
-            "single_bid_rate_bp": 1234,
-        },
-        {"province": "51", "province_name": "Sichuan", "lots": 7, "budget_fen": 5, "single_bid_rate_bp": None},
-    ],
-    "notes": {},
-}
+def test_the_provinces_map_formats_exactly_and_a_click_filters_by_that_province(page, live_server):
+    """A national regulator's provinces panel: the China map colours the provinces by revenue
+    reported, the tables format fen, basis points and a missing ratio exactly, and clicking
+    Guangdong on the map narrows the dashboard to it."""
+    fact(Metric.REPORTED_REVENUE_FEN, 123_456, day=datetime.date(2025, 4, 1), region="440300")
+    fact(Metric.REPORTED_REVENUE_FEN, 5, day=datetime.date(2025, 4, 1), region="510100")
+    fact(Metric.LOTS_OPENED, 10_000, day=DAY, region="440300", modality="image")
+    fact(Metric.SINGLE_BID_LOTS, 1_234, day=DAY, region="440300", modality="image")
+    sign_in(page, live_server, regulator("").username)
+    page.goto(f"{live_server.url}/monitoring/dashboard/?period=2025")
 
-
-def test_a_map_panel_is_drawn_by_province_and_a_click_filters_by_that_province(page, live_server):
-    """The page draws whatever panel the API answers: here a map panel given in place of the
-    tenders panel, so that the map, the units and the click are tested whatever panels exist."""
-    page.route(
-        "**/api/v1/monitoring/summary/tenders/*",
-        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps({"panel": MAP_PANEL})),
-    )
-    sign_in(page, live_server, regulator("440000").username)
-    page.goto(f"{live_server.url}/monitoring/dashboard/")
-
-    tenders = page.locator("[data-panel=tenders]")
-    expect(tenders).to_have_attribute("data-state", "drawn")
-    expect(tenders.locator("[data-panel-chart]")).to_have_attribute("aria-label", re.compile("Lots by province"))
-    guangdong = tenders.locator("tbody tr", has_text="Guangdong").locator("td")
-    expect(guangdong).to_have_text(["44", "Guangdong", "1,234", "¥1,234.56", "12.34 %"])
-    expect(tenders.locator("tbody tr", has_text="Sichuan").locator("td")).to_have_text(
-        ["51", "Sichuan", "7", "¥0.05", "—"]
-    )
+    provinces = page.locator("[data-panel=provinces]")
+    expect(provinces).to_have_attribute("data-state", "drawn")
+    expect(provinces.locator("[data-panel-chart][role=img] canvas")).to_have_count(1)
+    guangdong = provinces.locator("tbody tr", has=page.locator("td:first-child", has_text="44")).locator("td")
+    expect(guangdong.nth(2)).to_have_text("¥1,234.56")
+    sichuan = provinces.locator("tbody tr", has=page.locator("td:first-child", has_text="51")).locator("td")
+    expect(sichuan.nth(2)).to_have_text("¥0.05")
+    expect(tenders_row(page, "2025Q2").locator("td").nth(5)).to_have_text("12.34 %")  # single-bid rate
+    expect(tenders_row(page, "2025Q1").locator("td").nth(5)).to_have_text("—")  # no lot opened
 
     # Click Guangdong where the map draws it (Guangzhou's longitude and latitude).
+    chart = provinces.locator("[data-panel-chart]")
+    chart.scroll_into_view_if_needed()
     x, y = page.evaluate(
-        """() => echarts.getInstanceByDom(document.querySelector('[data-panel=tenders] [data-panel-chart]'))
+        """() => echarts.getInstanceByDom(document.querySelector('[data-panel=provinces] [data-panel-chart]'))
                  .convertToPixel({seriesIndex: 0}, [113.3, 23.1])"""
     )
-    tenders.locator("[data-panel-chart]").scroll_into_view_if_needed()
-    box = tenders.locator("[data-panel-chart]").bounding_box()
+    box = chart.bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
 
     expect(page).to_have_url(re.compile(r"region=440000"))
     expect(page.locator("select[name=region]")).to_have_value("440000")
+    expect(provinces.locator("tbody tr")).to_have_count(1)  # Guangdong alone
