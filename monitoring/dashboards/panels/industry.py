@@ -84,8 +84,8 @@ def scale(filters: DashboardFilters, reader: Reader) -> Panel:
     """Industry scale by quarter of the period, from the statistical reports: revenue, headcount
     (a sum over the reporting organisations of each quarter, not a count of distinct people),
     items annotated and reports; revenue growth on the quarter before and on the same quarter a
-    year before (None when that quarter has no reports: a quarter without reports is not yet
-    reported, not a fall to zero).
+    year before. A quarter without reports is not yet reported, not a fall to zero: its figures
+    and the growth against it are None.
 
     `notes["growth"]`: the CAGR since the base year (`_growth_against_target`), read from the base
     year to today whatever the period (the rows follow the period), or None with
@@ -116,15 +116,17 @@ def scale(filters: DashboardFilters, reader: Reader) -> Panel:
     }
     rows = []
     for quarter in quarters_between(filters.period.start, filters.period.end):
-        t = reported.get(quarter, {})
+        t = reported.get(quarter)
         change = changes.get(quarter)
         rows.append(
             {
                 "period": quarter,
-                "revenue_fen": t.get(Metric.REPORTED_REVENUE_FEN, 0),
-                "headcount": t.get(Metric.REPORTED_HEADCOUNT, 0),
-                "items": items.get(quarter, {}).get(Metric.REPORTED_ITEMS, 0),
-                "reports": t.get(Metric.REPORTS_SUBMITTED, 0),
+                # A quarter without reports (not over, not due yet, or nobody filed) has no figures
+                # rather than zeros: the chart leaves a gap instead of drawing a collapse.
+                "revenue_fen": t.get(Metric.REPORTED_REVENUE_FEN, 0) if t else None,
+                "headcount": t.get(Metric.REPORTED_HEADCOUNT, 0) if t else None,
+                "items": items.get(quarter, {}).get(Metric.REPORTED_ITEMS, 0) if t else None,
+                "reports": t.get(Metric.REPORTS_SUBMITTED, 0) if t else 0,
                 "revenue_qoq_bp": rate_bp(change.quarter_on_quarter) if change else None,
                 "revenue_yoy_bp": rate_bp(change.year_on_year) if change else None,
             }

@@ -68,9 +68,9 @@ def test_scale_sums_the_reports_per_quarter_with_growth(reports):
     assert list(rows) == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
     assert rows["2025Q1"] == {
         "period": "2025Q1",
-        "revenue_fen": 0,
-        "headcount": 0,
-        "items": 0,
+        "revenue_fen": None,
+        "headcount": None,
+        "items": None,
         "reports": 0,
         "revenue_qoq_bp": None,
         "revenue_yoy_bp": None,
@@ -118,10 +118,11 @@ def test_scale_follows_the_region_and_ignores_the_sector(reports):
     assert panel.notes["growth"]["base_revenue_fen"] == 50_000_000
 
 
-def test_scale_without_reports_has_zero_rows_and_says_why_there_is_no_growth():
+def test_scale_without_reports_has_empty_rows_and_says_why_there_is_no_growth():
     panel = panels.panel("scale", filters("2025"))
 
-    assert [row["revenue_fen"] for row in panel.rows] == [0, 0, 0, 0]
+    assert [row["revenue_fen"] for row in panel.rows] == [None, None, None, None]
+    assert [row["reports"] for row in panel.rows] == [0, 0, 0, 0]
     assert panel.notes["growth"] is None
     assert "quarter" in panel.notes["growth_unavailable"]
 
