@@ -177,7 +177,7 @@ class VerificationPeriod(models.Model):
     class Meta:
         verbose_name = _("verification period")
         verbose_name_plural = _("verification periods")
-        ordering = ["organisation", "verified_at"]
+        ordering = ["organisation_id", "verified_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation"],

@@ -86,8 +86,10 @@ class Scope:
         local day of the time `moment`, the date `day`, or the first day of the (year, quarter)
         columns `quarter`."""
         where = Q()
+        # A foreign key takes no text lookup itself: its target's key does (with no join).
+        column = f"{region.removesuffix('_id')}__pk" if region.endswith("_id") else region
         for prefix in self.region_prefixes:
-            where |= Q(**{f"{region}__startswith": prefix})
+            where |= Q(**{f"{column}__startswith": prefix})
         if moment is not None:
             if self.start is not None:
                 where &= Q(**{f"{moment}__gte": _midnight(self.start)})

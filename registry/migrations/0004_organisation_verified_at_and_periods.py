@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'verification period',
                 'verbose_name_plural': 'verification periods',
-                'ordering': ['organisation', 'verified_at'],
+                'ordering': ['organisation_id', 'verified_at'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('organisation',), name='registry_verification_one_open'), models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('verified_at')), _connector='OR'), name='registry_verification_ends_after_start')],
             },
         ),

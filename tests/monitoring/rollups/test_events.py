@@ -241,3 +241,64 @@ def test_a_refused_event_writes_no_delta():
 
     assert list(RollupDelta.objects.values_list("metric", "value")) == before
     assert rollups_verify() == []
+
+
+def test_a_base_output_counts_in_its_quarter_city_and_base_and_a_correction_adds_the_difference(operator):
+    from registry.bases.services import base_output_report
+    from tests.factories.bases import AnnotationBaseFactory
+
+    base = AnnotationBaseFactory(city_code="330100")
+    other = AnnotationBaseFactory(city_code="510100")
+    quarter_day = datetime.date(2025, 4, 1)
+
+    def report(on, items, revenue_fen, headcount):
+        base_output_report(
+            actor=operator, base=on, year=2025, quarter=2, annotated_items=items, revenue_fen=revenue_fen,
+            headcount=headcount,
+        )  # fmt: skip
+
+    report(base, 1_000_000, 300_000_00, 120)
+    report(other, 5, 5, 5)
+    where = {"day": quarter_day, "region": "330100", "base": base, "sector": "", "modality": ""}
+    assert pending(Metric.BASE_OUTPUT_ITEMS, **where) == 1_000_000
+    assert pending(Metric.BASE_OUTPUT_REVENUE_FEN, **where) == 300_000_00
+    assert pending(Metric.BASE_HEADCOUNT, **where) == 120
+    assert pending(Metric.BASE_HEADCOUNT, base_key=other.pk, region="510100") == 5
+    assert rollups_verify() == []
+
+    report(base, 1_200_000, 250_000_00, 120)  # a correction of the same quarter
+
+    assert pending(Metric.BASE_OUTPUT_ITEMS, **where) == 1_200_000
+    assert pending(Metric.BASE_OUTPUT_REVENUE_FEN, **where) == 250_000_00
+    assert RollupDelta.objects.filter(metric=Metric.BASE_HEADCOUNT, base=base).count() == 1  # unchanged: no row
+    assert rollups_verify() == []
+
+
+def test_verifying_sending_back_and_verifying_again_counts_plus_minus_plus(operator):
+    from registry import services as registry_services
+    from tests.factories import OrganisationFactory
+
+    vendor = OrganisationFactory(region_code="440300")
+    agency = OrganisationFactory(region_code="440300", kind="agency")
+    assert not RollupDelta.objects.exists()  # registered, not verified: nothing
+
+    for organisation in (vendor, agency):
+        registry_services.organisation_verify(actor=operator, organisation=organisation)
+    today = timezone.localdate()
+    assert pending(Metric.ORGANISATIONS_VERIFIED, day=today, region="440300") == 2
+    assert pending(Metric.VENDORS_VERIFIED, day=today, region="440300") == 1
+    assert rollups_verify() == []
+
+    # A change of legal identity (here: the region) sends the vendor back: −1 where it was verified.
+    registry_services.organisation_update_profile(actor=operator, organisation=vendor, region_code="510100")
+    assert pending(Metric.ORGANISATIONS_VERIFIED, region="440300") == 1
+    assert pending(Metric.VENDORS_VERIFIED, region="440300") == 0
+    assert RollupDelta.objects.filter(metric=Metric.VENDORS_VERIFIED, value=-1).count() == 1
+    assert rollups_verify() == []
+
+    registry_services.organisation_verify(actor=operator, organisation=vendor)
+    assert pending(Metric.ORGANISATIONS_VERIFIED) == 2
+    assert pending(Metric.VENDORS_VERIFIED, region="510100") == 1
+    assert rollups_verify() == []
+    rollups_rebuild()
+    assert rollups_verify() == []
