@@ -31,10 +31,10 @@ def scale_data() -> None:
         print(f"scale data set built in {time.perf_counter() - started:.0f} s")
     else:
         print("scale data set already present")
-    _rollups()
+    build_rollups()
 
 
-def _rollups() -> None:
+def build_rollups() -> None:
     """The generators write straight to the tables, so no event wrote a rollup delta: build the
     facts from the source tables once, when there are none (the dashboards read only them). A data
     set that has facts keeps them; `manage.py rebuild_rollups` replaces them on demand."""

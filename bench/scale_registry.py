@@ -105,13 +105,12 @@ def _organisations(rng: random.Random, regions: list[str], count: int) -> list[i
             issuers.append(org_id)
         groups.append({"id": group_id, "name": f"organisation:{code}"})
         perms.append({"content_object_id": org_id, "group_id": group_id, "permission_id": view.pk})
-        # Registered and verified over five years (no draw of its own: the other figures stay the
-        # same as before organisations had a verification date), so the rollups have a history.
-        since = now - timedelta(days=n % 1826)
+        # Verified at the build, like its registration: the monitoring part moves both back to
+        # the registration instant it gives the organisation.
         name = f"{rng.choice(WORDS)}{rng.choice(TRADES)}有限公司{n}"
         verified = rng.random() < 0.9
         if verified:
-            periods.append({"organisation_id": org_id, "region_id": region, "verified_at": since, "ended_at": None})
+            periods.append({"organisation_id": org_id, "region_id": region, "verified_at": now, "ended_at": None})
         organisations.append(
             {
                 "id": org_id,
@@ -120,14 +119,14 @@ def _organisations(rng: random.Random, regions: list[str], count: int) -> list[i
                 "credit_code": code,
                 "region_id": region,
                 "status": VerificationStatus.VERIFIED if verified else VerificationStatus.SUBMITTED,
-                "status_changed_at": since,
-                "verified_at": since if verified else None,
+                "status_changed_at": now,
+                "verified_at": now if verified else None,
                 "registered_capital_fen": rng.randrange(1_000_000, 10_000_000_000, 100),
                 "founded_on": date(2005, 1, 1) + timedelta(days=rng.randrange(7000)),
                 "annotator_headcount": rng.randrange(5, 3000),
                 "members_group_id": group_id,
-                "created_at": since,
-                "updated_at": since,
+                "created_at": now,
+                "updated_at": now,
             }
         )
         if kind == OrganisationKind.VENDOR:

@@ -11,9 +11,9 @@ Dimensions:
 - `day`: the local date (settings.TIME_ZONE, Asia/Shanghai) of the event; for statistical
   reports, the first day of the reported quarter;
 - `region`: the 6-digit GB/T 2260 code of the tender (marketplace metrics), the reporting
-  organisation, the certificate holder, the voucher holder (voucher movements) or the voucher
-  authority (budget). It is text, not a foreign key, so dashboards filter by prefix (2 digits a
-  province, 4 a prefecture);
+  organisation, the certificate holder, the voucher holder (voucher movements), the voucher
+  authority (budget), the base's city or the organisation verified. It is text, not a foreign
+  key, so dashboards filter by prefix (2 digits a province, 4 a prefecture);
 - `sector`, `modality`: `registry.taxonomy` values, "" where the metric has none;
 - `programme`: the voucher programme for voucher metrics, null otherwise;
 - `base`: the annotation base for the bases' output metrics, null otherwise.
