@@ -8,7 +8,8 @@ Registration: the registry part creates every organisation at the moment of the 
 make none of them expected to report a past quarter (`statistical_report_oversight` and the
 reminders expect the organisations created before the quarter ended). So each reporting
 organisation created after the last quarter is given a registration instant here (its
-`created_at` is moved back to it, never before it was founded; an earlier one is kept): 70 %
+`created_at` is moved back to it, never before it was founded; an earlier one is kept), and so
+is the verification of a verified one: 70 %
 were registered before the first quarter, the others join during the five years. An
 organisation reports every quarter that ended after it registered, and none before.
 
@@ -227,11 +228,22 @@ def _register(rng: random.Random, orgs: list[_Org], quarters: list[tuple[int, in
             at = founded + timedelta(days=rng.randrange(30, 400))
         org.registered = at
         moved.append(org)
+    # A verified organisation was verified when it registered: its verification moves with it
+    # (the rollups count organisations verified on that day).
+    instants = [[org.id for org in moved], [org.registered for org in moved]]
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE registry_organisation AS o SET created_at = r.at"
+            "UPDATE registry_organisation AS o SET created_at = r.at,"
+            " verified_at = CASE WHEN o.verified_at IS NULL THEN NULL ELSE r.at END,"
+            " status_changed_at = CASE WHEN o.verified_at IS NULL THEN o.status_changed_at ELSE r.at END"
             " FROM unnest(%s::bigint[], %s::timestamptz[]) AS r(id, at) WHERE o.id = r.id",
-            [[org.id for org in moved], [org.registered for org in moved]],
+            instants,
+        )
+        cursor.execute(
+            "UPDATE registry_verificationperiod AS p SET verified_at = r.at"
+            " FROM unnest(%s::bigint[], %s::timestamptz[]) AS r(id, at)"
+            " WHERE p.organisation_id = r.id AND p.ended_at IS NULL",
+            instants,
         )
 
 

@@ -25,6 +25,7 @@ from registry.models import (
     OrganisationGroupObjectPermission,
     OrganisationSector,
     Region,
+    VerificationPeriod,
     VerificationStatus,
 )
 from registry.resident_id import check_character as id_check
@@ -94,6 +95,7 @@ def _organisations(rng: random.Random, regions: list[str], count: int) -> list[i
     kinds = [OrganisationKind.VENDOR] * 70 + [OrganisationKind.ENTERPRISE] * 18 + [OrganisationKind.AGENCY] * 6
     kinds += [OrganisationKind.BASE_OPERATOR] * 1 + [OrganisationKind.VOUCHER_AUTHORITY] * 1
     organisations, groups, perms, capabilities, sectors, issuers = [], [], [], [], [], []
+    periods: list[dict[str, Any]] = []
     for n in range(count):
         org_id, group_id = first_org + n, first_group + n
         kind = OrganisationKind.THIRD_PARTY if n < ISSUERS else rng.choice(kinds)
@@ -103,15 +105,22 @@ def _organisations(rng: random.Random, regions: list[str], count: int) -> list[i
             issuers.append(org_id)
         groups.append({"id": group_id, "name": f"organisation:{code}"})
         perms.append({"content_object_id": org_id, "group_id": group_id, "permission_id": view.pk})
+        # Verified at the build, like its registration: the monitoring part moves both back to
+        # the registration instant it gives the organisation.
+        name = f"{rng.choice(WORDS)}{rng.choice(TRADES)}有限公司{n}"
+        verified = rng.random() < 0.9
+        if verified:
+            periods.append({"organisation_id": org_id, "region_id": region, "verified_at": now, "ended_at": None})
         organisations.append(
             {
                 "id": org_id,
-                "name": f"{rng.choice(WORDS)}{rng.choice(TRADES)}有限公司{n}",
+                "name": name,
                 "kind": kind,
                 "credit_code": code,
                 "region_id": region,
-                "status": VerificationStatus.VERIFIED if rng.random() < 0.9 else VerificationStatus.SUBMITTED,
+                "status": VerificationStatus.VERIFIED if verified else VerificationStatus.SUBMITTED,
                 "status_changed_at": now,
+                "verified_at": now if verified else None,
                 "registered_capital_fen": rng.randrange(1_000_000, 10_000_000_000, 100),
                 "founded_on": date(2005, 1, 1) + timedelta(days=rng.randrange(7000)),
                 "annotator_headcount": rng.randrange(5, 3000),
@@ -130,8 +139,10 @@ def _organisations(rng: random.Random, regions: list[str], count: int) -> list[i
     _number(capabilities, OrganisationCapability)
     _number(sectors, OrganisationSector)
     _number(perms, OrganisationGroupObjectPermission)
+    _number(periods, VerificationPeriod)
     copy_rows(Group, groups)
     copy_rows(Organisation, organisations)
+    copy_rows(VerificationPeriod, periods)
     copy_rows(OrganisationGroupObjectPermission, perms)
     copy_rows(OrganisationCapability, capabilities)
     copy_rows(OrganisationSector, sectors)

@@ -63,6 +63,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         "region",
         "status",
         "status_changed_at",
+        "verified_at",
         "rejection_reason",
         "legal_representative",
         "legal_representative_id_masked",

@@ -102,6 +102,9 @@ class Organisation(models.Model):
         default=VerificationStatus.SUBMITTED,
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # When the current verification began; null while not verified (cleared when the organisation
+    # leaves VERIFIED: every past period stays in VerificationPeriod).
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     # Profile.
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
@@ -150,6 +153,45 @@ class Organisation(models.Model):
     def registered_capital_yuan(self) -> str | None:
         """The capital as yuan text with two decimals ("1000000.00"), None when not given."""
         return hundredths_text(self.registered_capital_fen) if self.registered_capital_fen is not None else None
+
+
+class VerificationPeriod(models.Model):
+    """A time during which an organisation was verified: from the operator's verification to the
+    day a change of legal identity sent it back to the operators (open while it lasts).
+
+    The rollups count organisations verified from these rows (DESIGN §8): a verification on one
+    day and its end on another, even after the organisation is verified again. `region` is the
+    organisation's region during the period: a change of region is a change of legal identity,
+    so it ends the period, and the region cannot change while one is open."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="verification_periods",
+    )
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(_("verified at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verification period")
+        verbose_name_plural = _("verification periods")
+        ordering = ["organisation_id", "verified_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(ended_at__isnull=True),
+                name="registry_verification_one_open",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("verified_at")),
+                name="registry_verification_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}: {self.verified_at} – {self.ended_at or '…'}"
 
 
 class OrganisationCapability(models.Model):

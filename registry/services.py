@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import remove_perm
 
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
 from portal.errors import Conflict, PermissionDenied
@@ -31,6 +32,7 @@ from registry.models import (
     OrganisationSector,
     Region,
     Shareholder,
+    VerificationPeriod,
     VerificationStatus,
 )
 from registry.permissions import may_manage_members
@@ -149,10 +151,14 @@ def _organisation_transition(*, actor: User, organisation: Organisation, action:
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update(of=("self",)).get(pk=organisation.pk)
         before = snapshot(organisation, ORGANISATION_AUDIT_FIELDS)
+        was_verified = organisation.verified
         organisation.status = verification.next_status(organisation.status, action)
-        organisation.status_changed_at = timezone.now()
+        organisation.status_changed_at = now = timezone.now()
         organisation.rejection_reason = reason
-        organisation.save(update_fields=["status", "status_changed_at", "rejection_reason", "updated_at"])
+        _verification_period_update(organisation, was_verified=was_verified, region_id=organisation.region_id, at=now)
+        organisation.save(
+            update_fields=["status", "status_changed_at", "verified_at", "rejection_reason", "updated_at"]
+        )
         audit_record(
             actor=actor,
             action=f"organisation.{action}",
@@ -161,6 +167,29 @@ def _organisation_transition(*, actor: User, organisation: Organisation, action:
             after=snapshot(organisation, ORGANISATION_AUDIT_FIELDS),
         )
     return organisation
+
+
+def _verification_period_update(
+    organisation: Organisation, *, was_verified: bool, region_id: str, at: datetime
+) -> None:
+    """Open a verification period when the (locked) organisation's new status is VERIFIED, close
+    the open one when it leaves VERIFIED, at `at`, and count the change in the rollups;
+    `region_id` is the region it had while verified. The caller saves the organisation.
+
+    Leaving clears `verified_at` (the period keeps it). An organisation whose status was written
+    straight to the table has no open period: its leaving counts for nothing, as its
+    verification did."""
+    if organisation.verified and not was_verified:
+        organisation.verified_at = at
+        opened = VerificationPeriod.objects.create(organisation=organisation, region_id=region_id, verified_at=at)
+        rollup_events.organisation_verified(opened, kind=organisation.kind)
+    elif was_verified and not organisation.verified:
+        organisation.verified_at = None
+        period = VerificationPeriod.objects.filter(organisation=organisation, ended_at__isnull=True).first()
+        if period is not None:
+            period.ended_at = at
+            period.save(update_fields=["ended_at"])
+            rollup_events.organisation_verification_ended(period, kind=organisation.kind)
 
 
 def organisation_update_profile(
@@ -257,7 +286,8 @@ def organisation_update_profile(
             identity_now[field] != before[field] for field in IDENTITY_FIELDS
         ):
             organisation.status = verification.next_status(organisation.status, verification.RESUBMIT)
-            organisation.status_changed_at = timezone.now()
+            organisation.status_changed_at = now = timezone.now()
+            _verification_period_update(organisation, was_verified=True, region_id=before["region"], at=now)
         organisation.save()
         if capability_rows is not None:
             organisation.capabilities.all().delete()

@@ -20,10 +20,13 @@ from django.utils import timezone
 from monitoring.rollups.models import CERTIFICATE_METRICS, Metric, RollupDelta
 from portal import prepared
 from registry.models import Organisation
+from registry.roles import OrganisationKind
 
 if TYPE_CHECKING:
     from marketplace.models import AcceptanceReport, Award, Contract, PaymentEntry, Tender
     from monitoring.models import StatisticalReport
+    from registry.bases.models import BaseOutput
+    from registry.models import VerificationPeriod
     from registry.talent.models import Certificate
     from vouchers.models import Programme, Redemption, SettlementClaim, Voucher
 
@@ -58,6 +61,7 @@ def delta(
     sector: str = "",
     modality: str = "",
     programme_id: int | None = None,
+    base_id: int | None = None,
 ) -> RollupDelta:
     return RollupDelta(
         day=day,
@@ -66,6 +70,8 @@ def delta(
         modality=modality,
         programme_id=programme_id,
         programme_key=programme_id or 0,
+        base_id=base_id,
+        base_key=base_id or 0,
         metric=metric,
         value=value,
     )
@@ -193,16 +199,18 @@ def voucher_issued(voucher: Voucher) -> None:
     )
 
 
-_COLUMNS = "day, region, sector, modality, programme_id, programme_key, metric, value"
+_COLUMNS = "day, region, sector, modality, programme_id, programme_key, base_id, base_key, metric, value"
 
 
 def _redeemed_sql(vendor: str) -> str:
-    # PostgreSQL types the parameters of a prepared UNION from explicit casts; SQLite's CAST to
-    # "date" would make a number of the text, so it gets none.
+    # PostgreSQL types the parameters of a prepared UNION from explicit casts (and the NULL of
+    # the base, which would be text otherwise); SQLite's CAST to "date" would make a number of the
+    # text, so it gets none.
     cast = {"date": "::date", "bigint": "::bigint", "text": "::varchar"} if vendor == "postgresql" else {}
     one_row = (  # table names and casts only: the values are parameters
         f"SELECT %s{cast.get('date', '')}, region_id, '', '', %s{cast.get('bigint', '')},"  # noqa: S608
-        f" %s{cast.get('bigint', '')}, %s{cast.get('text', '')}, %s{cast.get('bigint', '')}"
+        f" %s{cast.get('bigint', '')}, NULL{cast.get('bigint', '')}, 0,"
+        f" %s{cast.get('text', '')}, %s{cast.get('bigint', '')}"
         f" FROM {Organisation._meta.db_table} WHERE id = %s"
     )
     return f"INSERT INTO {RollupDelta._meta.db_table} ({_COLUMNS}) {one_row} UNION ALL {one_row}"
@@ -289,3 +297,44 @@ def statistical_report_filed(report: StatisticalReport, *, previous: Mapping[str
         change = new_volumes.get(modality, 0) - old_volumes.get(modality, 0)
         rows.append(delta(Metric.REPORTED_ITEMS, change, modality=modality, **where))
     _insert(rows)
+
+
+def base_output_reported(output: BaseOutput, *, previous: Mapping[str, Any] | None) -> None:
+    """A base's quarter reported or corrected; `previous` is the figures a correction replaces
+    (None for the first report): the deltas are new − old."""
+    old: Mapping[str, int] = previous or {}
+    where: dict[str, Any] = {
+        "day": quarter_start(output.year, output.quarter),
+        "region": output.base.city_id,
+        "base_id": output.base_id,
+    }
+    _insert(
+        [
+            delta(Metric.BASE_OUTPUT_ITEMS, output.annotated_items - old.get("annotated_items", 0), **where),
+            delta(Metric.BASE_OUTPUT_REVENUE_FEN, output.revenue_fen - old.get("revenue_fen", 0), **where),
+            delta(Metric.BASE_HEADCOUNT, output.headcount - old.get("headcount", 0), **where),
+        ]
+    )
+
+
+# --- Registrations ------------------------------------------------------------------------------
+
+
+def _verification_rows(period: VerificationPeriod, *, kind: str, day: datetime.date, sign: int) -> None:
+    where: dict[str, Any] = {"day": day, "region": period.region_id}
+    _insert(
+        [
+            delta(Metric.ORGANISATIONS_VERIFIED, sign, **where),
+            delta(Metric.VENDORS_VERIFIED, sign if kind == OrganisationKind.VENDOR else 0, **where),
+        ]
+    )
+
+
+def organisation_verified(period: VerificationPeriod, *, kind: str) -> None:
+    """An organisation became verified: its period opened."""
+    _verification_rows(period, kind=kind, day=local_day(period.verified_at), sign=1)
+
+
+def organisation_verification_ended(period: VerificationPeriod, *, kind: str) -> None:
+    """An organisation left VERIFIED: its period closed."""
+    _verification_rows(period, kind=kind, day=local_day(period.ended_at), sign=-1)  # type: ignore[arg-type]

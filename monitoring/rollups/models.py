@@ -1,5 +1,5 @@
 """Rollups (DESIGN §8): the figures the dashboards read, one row per
-day × region × sector × modality × programme × metric.
+day × region × sector × modality × programme × base × metric.
 
 `RollupFact` holds the folded totals. Events do not update it: each event inserts rows into the
 insert-only `RollupDelta` table, in the transaction of the event itself, so a figure never
@@ -11,17 +11,18 @@ Dimensions:
 - `day`: the local date (settings.TIME_ZONE, Asia/Shanghai) of the event; for statistical
   reports, the first day of the reported quarter;
 - `region`: the 6-digit GB/T 2260 code of the tender (marketplace metrics), the reporting
-  organisation, the certificate holder, the voucher holder (voucher movements) or the voucher
-  authority (budget). It is text, not a foreign key, so dashboards filter by prefix (2 digits a
-  province, 4 a prefecture);
+  organisation, the certificate holder, the voucher holder (voucher movements), the voucher
+  authority (budget), the base's city or the organisation verified. It is text, not a foreign
+  key, so dashboards filter by prefix (2 digits a province, 4 a prefecture);
 - `sector`, `modality`: `registry.taxonomy` values, "" where the metric has none;
-- `programme`: the voucher programme for voucher metrics, null otherwise.
+- `programme`: the voucher programme for voucher metrics, null otherwise;
+- `base`: the annotation base for the bases' output metrics, null otherwise.
 
-Uniqueness and the null programme: a unique constraint treats NULLs as distinct (and
+Uniqueness and the null programme or base: a unique constraint treats NULLs as distinct (and
 `nulls_distinct=False` exists only on PostgreSQL 15+, not on SQLite, which `make run` uses), so the
-row also carries `programme_key`, the programme's id or 0 when there is none (a check constraint
-keeps it equal to the programme), and the unique constraint and the fold's
-`ON CONFLICT` use it.
+row also carries `programme_key` and `base_key`, the id or 0 when there is none (check constraints
+keep each equal to its foreign key), and the unique constraint and the fold's `ON CONFLICT` use
+them.
 
 Averages are stored as a sum and a count (mean award discount = Σ award value / Σ lot budget,
 mean quality = Σ quality / number of decisions…); nothing stores a ratio.
@@ -112,6 +113,24 @@ class Metric(models.TextChoices):
     REPORTED_HEADCOUNT = "reported_headcount", _("headcount reported")
     # Items annotated, per modality: a count of items.
     REPORTED_ITEMS = "reported_items", _("annotated items reported")
+    # Annotation bases' quarterly output (base_output_report; a correction adds new − old), on the
+    # first day of the quarter, in the base's city, base set; sector and modality "". Items
+    # annotated: a count of items …
+    BASE_OUTPUT_ITEMS = "base_output_items", _("items annotated by the bases")
+    # … their revenue, in fen …
+    BASE_OUTPUT_REVENUE_FEN = "base_output_revenue_fen", _("revenue of the bases (fen)")
+    # … and their headcount, in people (summed over bases).
+    BASE_HEADCOUNT = "base_headcount", _("headcount of the bases")
+    # Registrations: organisations verified (of every kind), a count, in the region the
+    # organisation had while verified, sector and modality "". Each verification adds 1 on the local
+    # day it happened, and leaving VERIFIED (a change of legal identity sends an organisation back
+    # to the operators) subtracts 1 on the day that happened: the total over all days is the number
+    # verified now, a period's total the net change. The source tables keep every such period
+    # (`registry.VerificationPeriod`: start, end, region), so the rebuild sees each day, even for
+    # an organisation verified, sent back and verified again.
+    ORGANISATIONS_VERIFIED = "organisations_verified", _("organisations verified (net)")
+    # The same for organisations of kind vendor only.
+    VENDORS_VERIFIED = "vendors_verified", _("vendors verified (net)")
 
 
 CERTIFICATE_METRICS = {
@@ -122,7 +141,7 @@ CERTIFICATE_METRICS = {
     1: Metric.CERTIFICATES_LEVEL_1,
 }
 
-DIMENSIONS = ("day", "region", "sector", "modality", "programme_key", "metric")
+DIMENSIONS = ("day", "region", "sector", "modality", "programme_key", "base_key", "metric")
 
 
 class RollupRow(models.Model):
@@ -140,6 +159,16 @@ class RollupRow(models.Model):
     )
     # The programme's id, 0 without one: the uniqueness key (see the module's docstring).
     programme_key = models.PositiveBigIntegerField(default=0, editable=False)
+    base = models.ForeignKey(
+        "bases.AnnotationBase",
+        verbose_name=_("annotation base"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The base's id, 0 without one: the uniqueness key, as for the programme.
+    base_key = models.PositiveBigIntegerField(default=0, editable=False)
     metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices)
     value = models.BigIntegerField(_("value"))
 
@@ -147,7 +176,8 @@ class RollupRow(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.day} {self.region} {self.sector}/{self.modality}/{self.programme_key} {self.metric}={self.value}"
+        dimensions = f"{self.sector}/{self.modality}/{self.programme_key}/{self.base_key}"
+        return f"{self.day} {self.region} {dimensions} {self.metric}={self.value}"
 
 
 class RollupFact(RollupRow):
@@ -161,6 +191,11 @@ class RollupFact(RollupRow):
                 condition=models.Q(programme__isnull=True, programme_key=0)
                 | models.Q(programme__isnull=False, programme_key=models.F("programme")),
                 name="monitoring_rollup_fact_programme_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(base__isnull=True, base_key=0)
+                | models.Q(base__isnull=False, base_key=models.F("base")),
+                name="monitoring_rollup_fact_base_key",
             ),
         ]
         indexes = [
@@ -181,5 +216,10 @@ class RollupDelta(RollupRow):
                 condition=models.Q(programme__isnull=True, programme_key=0)
                 | models.Q(programme__isnull=False, programme_key=models.F("programme")),
                 name="monitoring_rollup_delta_programme_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(base__isnull=True, base_key=0)
+                | models.Q(base__isnull=False, base_key=models.F("base")),
+                name="monitoring_rollup_delta_base_key",
             ),
         ]

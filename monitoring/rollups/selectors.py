@@ -24,6 +24,7 @@ GROUPINGS: dict[str, str] = {
     "sector": "sector",
     "modality": "modality",
     "programme": "programme_key",
+    "base": "base_key",
 }
 
 
@@ -47,6 +48,7 @@ def rollup_totals(
     sector: str | None = None,
     modality: str | None = None,
     programme: int | None = None,
+    base: int | None = None,
     group_by: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Totals of `metrics` over the days `start` to `end` (both included), one dict per metric and
@@ -55,6 +57,7 @@ def rollup_totals(
     given: everywhere), a sector or modality ("" for the figures
     that have none), a programme id. Facts and pending deltas are read in one statement, so a fold
     running meanwhile neither hides nor doubles anything. Groups whose total is 0 are left out.
+    `base`: an annotation base id, for the bases' output metrics.
 
     Permission scoping is the caller's: a regulator's dashboard passes its scope's prefixes."""
     unknown = [name for name in group_by if name not in GROUPINGS]
@@ -69,6 +72,8 @@ def rollup_totals(
         where &= Q(modality=modality)
     if programme is not None:
         where &= Q(programme_key=programme)
+    if base is not None:
+        where &= Q(base_key=base)
     columns = ["metric", *(GROUPINGS[name] for name in group_by)]
     totals: Counter[tuple[Any, ...]] = Counter()
     for *key, total in _rows(RollupFact, where, columns).union(_rows(RollupDelta, where, columns), all=True):
@@ -79,7 +84,7 @@ def rollup_totals(
             continue
         row: dict[str, Any] = {"metric": key[0]}
         for name, part in zip(group_by, key[1:], strict=True):
-            row[name] = (part or None) if name == "programme" else part
+            row[name] = (part or None) if name in ("programme", "base") else part
         row["value"] = totals[key]
         result.append(row)
     return result

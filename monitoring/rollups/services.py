@@ -29,8 +29,19 @@ from monitoring.rollups.rebuild import Key, rebuilt_facts
 logger = logging.getLogger(__name__)
 
 FOLD_BATCH = 5_000
-_UPSERT_ROWS = 100  # 8 parameters a row: under SQLite's old limit of 999
-_COLUMNS = ("day", "region", "sector", "modality", "programme_id", "programme_key", "metric", "value")
+_UPSERT_ROWS = 90  # 10 parameters a row: under SQLite's old limit of 999
+_COLUMNS = (
+    "day",
+    "region",
+    "sector",
+    "modality",
+    "programme_id",
+    "programme_key",
+    "base_id",
+    "base_key",
+    "metric",
+    "value",
+)
 
 
 def _upsert(totals: dict[Key, int]) -> None:
@@ -43,7 +54,7 @@ def _upsert(totals: dict[Key, int]) -> None:
             chunk = keys[start : start + _UPSERT_ROWS]
             params: list[Any] = []
             for key in chunk:
-                day, region, sector, modality, programme_key, metric = key
+                day, region, sector, modality, programme_key, base_key, metric = key
                 day_value = connection.ops.adapt_datefield_value(day)
                 params += [
                     day_value,
@@ -52,6 +63,8 @@ def _upsert(totals: dict[Key, int]) -> None:
                     modality,
                     programme_key or None,
                     programme_key,
+                    base_key or None,
+                    base_key,
                     metric,
                     totals[key],
                 ]
@@ -122,10 +135,10 @@ class Difference:
     current: int
 
     def __str__(self) -> str:
-        day, region, sector, modality, programme_key, metric = self.key
+        day, region, sector, modality, programme_key, base_key, metric = self.key
         return (
             f"{metric} {day} region={region} sector={sector or '-'} modality={modality or '-'}"
-            f" programme={programme_key or '-'}: rebuilt {self.rebuilt}, current {self.current}"
+            f" programme={programme_key or '-'} base={base_key or '-'}: rebuilt {self.rebuilt}, current {self.current}"
         )
 
 
@@ -160,10 +173,12 @@ def rollups_rebuild() -> int:
                     modality=modality,
                     programme_id=programme_key or None,
                     programme_key=programme_key,
+                    base_id=base_key or None,
+                    base_key=base_key,
                     metric=metric,
                     value=value,
                 )
-                for (day, region, sector, modality, programme_key, metric), value in sorted(rebuilt.items())
+                for (day, region, sector, modality, programme_key, base_key, metric), value in sorted(rebuilt.items())
             ),
             batch_size=2_000,
         )

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monitoring.rollups import events as rollup_events
 from portal.accounts.models import User
 from portal.audit.services import audit_record, snapshot
 from portal.errors import PermissionDenied
@@ -127,7 +128,8 @@ def base_output_report(
     headcount: int,
 ) -> tuple[BaseOutput, bool]:
     """Report a quarter's output; reporting a quarter again corrects it (the audit row keeps the
-    figures it replaced). A quarter that has not begun (Asia/Shanghai) is refused.
+    figures it replaced, the rollups add the difference). A quarter that has not begun
+    (Asia/Shanghai) is refused.
     Returns the row and whether it was created."""
     if not may_manage_base(actor, base):
         raise PermissionDenied(_("You may not report the output of this base."))
@@ -141,7 +143,10 @@ def base_output_report(
     with transaction.atomic():
         base = _locked_base(base)
         output = (
-            BaseOutput.objects.select_for_update(of=("self",)).filter(base=base, year=year, quarter=quarter).first()
+            BaseOutput.objects.select_for_update(of=("self",))
+            .select_related("base")
+            .filter(base=base, year=year, quarter=quarter)
+            .first()
         )
         created = output is None
         if output is None:
@@ -153,6 +158,7 @@ def base_output_report(
             setattr(output, name, value)
         output.reported_by = actor
         output.save()
+        rollup_events.base_output_reported(output, previous=before or None)
         audit_record(
             actor=actor,
             action="base_output.report" if created else "base_output.correct",

@@ -227,3 +227,37 @@ def test_a_small_run_limits_the_organisations(supplier):
     assert {(r.year, r.quarter) for r in StatisticalReport.objects.all()} <= set(
         scale_monitoring.periods(timezone.localdate(), 8)
     )
+
+
+def test_verified_organisations_are_verified_when_they_registered_and_the_bench_builds_the_rollups(build, capsys):
+    from bench.__main__ import build_rollups
+    from monitoring.models import Metric, RollupFact
+    from monitoring.rollups.selectors import rollup_totals
+    from monitoring.rollups.services import rollups_verify
+    from registry.models import VerificationPeriod
+
+    build()
+    assert not RollupFact.objects.exists()  # the generators wrote straight to the tables
+
+    generated = Organisation.objects.filter(credit_code__regex=r"^.{8}MB")  # bench.scale_registry's codes
+    reporting = generated.filter(kind__in=REPORTING_KINDS, status=VerificationStatus.VERIFIED)
+    assert reporting.count() > 10
+    for organisation in reporting:
+        period = organisation.verification_periods.get()
+        assert organisation.verified_at == organisation.status_changed_at == period.verified_at
+        assert organisation.verified_at == organisation.created_at  # moved back to its registration
+    assert not generated.filter(status=VerificationStatus.SUBMITTED, verified_at__isnull=False).exists()
+    assert not generated.filter(status=VerificationStatus.SUBMITTED, verification_periods__isnull=False).exists()
+
+    build_rollups()
+
+    assert "facts rebuilt" in capsys.readouterr().out
+    assert rollups_verify() == []
+    ever = {"start": datetime.date(2000, 1, 1), "end": datetime.date(2100, 1, 1)}
+    total = rollup_totals(metrics=[Metric.ORGANISATIONS_VERIFIED], **ever)
+    open_periods = VerificationPeriod.objects.filter(ended_at=None).count()
+    assert total == [{"metric": Metric.ORGANISATIONS_VERIFIED, "value": open_periods}]
+    facts = RollupFact.objects.count()
+    build_rollups()  # facts present: left as they are
+    assert "facts rebuilt" not in capsys.readouterr().out
+    assert RollupFact.objects.count() == facts

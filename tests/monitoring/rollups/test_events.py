@@ -32,6 +32,14 @@ from vouchers import services as voucher_services
 
 pytestmark = pytest.mark.django_db
 
+# The factories verify organisations through the registry's service, which counts them.
+REGISTRATIONS = (Metric.ORGANISATIONS_VERIFIED, Metric.VENDORS_VERIFIED)
+
+
+def _event_deltas():
+    """The pending deltas but the verifications of the organisations a test sets up."""
+    return RollupDelta.objects.exclude(metric__in=REGISTRATIONS)
+
 
 def test_the_tender_exchange_writes_publication_opening_award_and_signature():
     tender, contracts = awarded_tender()
@@ -88,7 +96,7 @@ def _redeemable():
     """`redeemable()`, whose contract is written straight to the tables (no event): the facts are
     rebuilt once it exists, then the deltas come from the services only."""
     setup = redeemable(amount_fen=50_000 * YUAN)
-    deltas = {(row.metric, row.value) for row in RollupDelta.objects.all()}
+    deltas = {(row.metric, row.value) for row in _event_deltas()}
     assert deltas == {
         (Metric.VOUCHER_BUDGET_FEN, setup.programme.budget_fen),
         (Metric.VOUCHERS_ISSUED, 1),
@@ -155,7 +163,7 @@ def test_a_certificate_counts_by_level_day_and_holder_region():
         expires_on=None,
     )
 
-    assert RollupDelta.objects.get().metric == Metric.CERTIFICATES_LEVEL_2
+    assert _event_deltas().get().metric == Metric.CERTIFICATES_LEVEL_2
     assert pending(Metric.CERTIFICATES_LEVEL_2, day=datetime.date(2024, 5, 6), region="330100") == 1
     assert rollups_verify() == []
 
@@ -190,7 +198,7 @@ def test_a_draft_report_counts_for_nothing():
         actor=staff_of(organisation), organisation=organisation, year=2025, quarter=2, **figures()
     )
 
-    assert not RollupDelta.objects.exists()
+    assert not _event_deltas().exists()
     assert rollups_verify() == []
 
 
@@ -213,7 +221,7 @@ def test_a_certificate_import_writes_one_delta_per_day_region_and_level(operator
     job = import_job_run(job_id=job.pk)
 
     assert job.written_rows == 5, job.errors
-    assert sorted(RollupDelta.objects.values_list("day", "region", "metric", "value")) == [
+    assert sorted(_event_deltas().values_list("day", "region", "metric", "value")) == [
         (datetime.date(2025, 6, 1), "330100", Metric.CERTIFICATES_LEVEL_3, 1),
         (datetime.date(2025, 6, 1), "510100", Metric.CERTIFICATES_LEVEL_3, 3),
         (datetime.date(2025, 6, 2), "330100", Metric.CERTIFICATES_LEVEL_5, 1),
@@ -232,4 +240,65 @@ def test_a_refused_event_writes_no_delta():
         voucher_services.voucher_cancel(actor=setup.officer, voucher=setup.voucher, reason="作废")
 
     assert list(RollupDelta.objects.values_list("metric", "value")) == before
+    assert rollups_verify() == []
+
+
+def test_a_base_output_counts_in_its_quarter_city_and_base_and_a_correction_adds_the_difference(operator):
+    from registry.bases.services import base_output_report
+    from tests.factories.bases import AnnotationBaseFactory
+
+    base = AnnotationBaseFactory(city_code="330100")
+    other = AnnotationBaseFactory(city_code="510100")
+    quarter_day = datetime.date(2025, 4, 1)
+
+    def report(on, items, revenue_fen, headcount):
+        base_output_report(
+            actor=operator, base=on, year=2025, quarter=2, annotated_items=items, revenue_fen=revenue_fen,
+            headcount=headcount,
+        )  # fmt: skip
+
+    report(base, 1_000_000, 300_000_00, 120)
+    report(other, 5, 5, 5)
+    where = {"day": quarter_day, "region": "330100", "base": base, "sector": "", "modality": ""}
+    assert pending(Metric.BASE_OUTPUT_ITEMS, **where) == 1_000_000
+    assert pending(Metric.BASE_OUTPUT_REVENUE_FEN, **where) == 300_000_00
+    assert pending(Metric.BASE_HEADCOUNT, **where) == 120
+    assert pending(Metric.BASE_HEADCOUNT, base_key=other.pk, region="510100") == 5
+    assert rollups_verify() == []
+
+    report(base, 1_200_000, 250_000_00, 120)  # a correction of the same quarter
+
+    assert pending(Metric.BASE_OUTPUT_ITEMS, **where) == 1_200_000
+    assert pending(Metric.BASE_OUTPUT_REVENUE_FEN, **where) == 250_000_00
+    assert RollupDelta.objects.filter(metric=Metric.BASE_HEADCOUNT, base=base).count() == 1  # unchanged: no row
+    assert rollups_verify() == []
+
+
+def test_verifying_sending_back_and_verifying_again_counts_plus_minus_plus(operator):
+    from registry import services as registry_services
+    from tests.factories import OrganisationFactory
+
+    vendor = OrganisationFactory(region_code="440300")
+    agency = OrganisationFactory(region_code="440300", kind="agency")
+    assert not RollupDelta.objects.exists()  # registered, not verified: nothing
+
+    for organisation in (vendor, agency):
+        registry_services.organisation_verify(actor=operator, organisation=organisation)
+    today = timezone.localdate()
+    assert pending(Metric.ORGANISATIONS_VERIFIED, day=today, region="440300") == 2
+    assert pending(Metric.VENDORS_VERIFIED, day=today, region="440300") == 1
+    assert rollups_verify() == []
+
+    # A change of legal identity (here: the region) sends the vendor back: −1 where it was verified.
+    registry_services.organisation_update_profile(actor=operator, organisation=vendor, region_code="510100")
+    assert pending(Metric.ORGANISATIONS_VERIFIED, region="440300") == 1
+    assert pending(Metric.VENDORS_VERIFIED, region="440300") == 0
+    assert RollupDelta.objects.filter(metric=Metric.VENDORS_VERIFIED, value=-1).count() == 1
+    assert rollups_verify() == []
+
+    registry_services.organisation_verify(actor=operator, organisation=vendor)
+    assert pending(Metric.ORGANISATIONS_VERIFIED) == 2
+    assert pending(Metric.VENDORS_VERIFIED, region="510100") == 1
+    assert rollups_verify() == []
+    rollups_rebuild()
     assert rollups_verify() == []

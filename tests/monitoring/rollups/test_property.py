@@ -1,6 +1,8 @@
 """The property test of issue 9: after any sequence of events run through the real services
 (voucher approvals, redemptions by the holder or requested and confirmed, declines,
-cancellations, expiry, settlements, statistical reports and their amendments, certificates),
+cancellations, expiry, settlements, statistical reports and their amendments, certificates,
+annotation bases' quarterly output and its corrections, organisations verified, sent back to the
+operators by a change of name and verified again),
 with folds at random points in between, the facts plus pending deltas equal both the rebuild from
 the source tables (`rollups_verify()` finds nothing) and a direct aggregation of those tables
 written here, independently of the rebuild's code.
@@ -29,9 +31,16 @@ from monitoring.reports import services as report_services
 from monitoring.rollups.selectors import rollup_totals
 from monitoring.rollups.services import rollups_fold, rollups_rebuild, rollups_verify
 from portal.errors import DomainError
+from registry import services as registry_services
+from registry.bases.models import BaseOutput
+from registry.bases.services import base_output_report
+from registry.models import Organisation
+from registry.roles import OrganisationKind
 from registry.talent import services as talent_services
 from registry.talent.models import Certificate
 from registry.taxonomy import Modality
+from tests.factories import OrganisationFactory
+from tests.factories.bases import AnnotationBaseFactory, system_operator
 from tests.factories.monitoring_reports import figures, reporting_organisation, staff_of
 from tests.factories.monitoring_rollups import issuer_staff
 from tests.factories.talent import PersonFactory
@@ -67,6 +76,13 @@ class World:
         self.issuer = issuer_staff()
         self.people = [PersonFactory(region_id=code) for code in ("330100", "440300")]
         self.numbers = 0
+        self.operator = system_operator()
+        self.bases = [AnnotationBaseFactory(city_code=code) for code in ("330100", "510100")]
+        # Registered, not verified yet: the operations verify them and send them back.
+        self.registrants = [
+            OrganisationFactory(region_code="440300", kind=OrganisationKind.VENDOR),
+            OrganisationFactory(region_code="510100", kind=OrganisationKind.AGENCY),
+        ]
 
 
 @pytest.fixture
@@ -183,6 +199,31 @@ def certificate(world: World, person: int, level: int, days: int) -> None:
     )
 
 
+def base_output(world: World, base: int, quarter: int, items: int, revenue_fen: int, headcount: int) -> None:
+    base_output_report(
+        actor=world.operator,
+        base=world.bases[base],
+        year=2025,
+        quarter=quarter,
+        annotated_items=items,
+        revenue_fen=revenue_fen,
+        headcount=headcount,
+    )
+
+
+def verification(world: World, organisation: int) -> None:
+    """An operator verifies the organisation; a verified one is sent back to the operators by a
+    change of name instead."""
+    registrant = Organisation.objects.get(pk=world.registrants[organisation].pk)
+    if not registrant.verified:
+        registry_services.organisation_verify(actor=world.operator, organisation=registrant)
+        return
+    world.numbers += 1
+    registry_services.organisation_update_profile(
+        actor=world.operator, organisation=registrant, name=f"更名数据有限公司{world.numbers}"
+    )
+
+
 def fold(world: World) -> None:
     rollups_fold()
 
@@ -197,6 +238,8 @@ HANDLERS = {
     "settle": settle,
     "report": report,
     "certificate": certificate,
+    "base_output": base_output,
+    "verification": verification,
     "fold": fold,
 }
 
@@ -214,6 +257,16 @@ operations = st.lists(
             st.integers(0, 10**6),
         ),
         st.tuples(st.just("certificate"), st.integers(0, 1), st.integers(1, 5), st.integers(0, 400)),
+        st.tuples(
+            st.just("base_output"),
+            st.integers(0, 1),
+            st.integers(1, 2),  # few quarters: corrections are frequent
+            st.integers(0, 10**9),
+            st.integers(0, 10**10),
+            st.integers(0, 500),
+        ),
+        st.tuples(st.just("verification"), st.integers(0, 1)),
+        st.tuples(st.just("verification"), st.integers(0, 1)),  # twice as likely: sent back often
         st.tuples(st.just("fold")),
         st.tuples(st.just("confirm"), index),
         st.tuples(st.just("settle"), index),
@@ -260,6 +313,16 @@ def _direct() -> dict[str, dict[tuple, int]]:
     certificates: Counter[tuple] = Counter()
     for cert in Certificate.objects.select_related("person"):
         certificates[(cert.person.region_id, cert.level)] += 1
+    base_items: Counter[tuple] = Counter()
+    base_revenue: Counter[tuple] = Counter()
+    for output in BaseOutput.objects.select_related("base"):
+        base_items[(output.base_id, output.base.city_id)] += output.annotated_items
+        base_revenue[(output.base_id, datetime.date(output.year, 3 * output.quarter - 2, 1))] += output.revenue_fen
+    verified: Counter[tuple] = Counter()
+    vendors: Counter[tuple] = Counter()
+    for region, kind in Organisation.objects.filter(status="verified").values_list("region_id", "kind"):
+        verified[(region,)] += 1
+        vendors[(region,)] += kind == OrganisationKind.VENDOR
     return {
         "issued": dict(issued),
         "redeemed": {k: v for k, v in redeemed.items() if v},
@@ -268,6 +331,10 @@ def _direct() -> dict[str, dict[tuple, int]]:
         "revenue": {k: v for k, v in revenue.items() if v},
         "video": {k: v for k, v in video.items() if v},
         "certificates": dict(certificates),
+        "base_items": {k: v for k, v in base_items.items() if v},
+        "base_revenue": {k: v for k, v in base_revenue.items() if v},
+        "verified": dict(verified),
+        "vendors": {k: v for k, v in vendors.items() if v},
     }
 
 
@@ -288,6 +355,10 @@ def _rolled_up() -> dict[str, dict[tuple, int]]:
             if modality == Modality.VIDEO
         },
         "certificates": certificates,
+        "base_items": _by(Metric.BASE_OUTPUT_ITEMS, "base", "region"),
+        "base_revenue": _by(Metric.BASE_OUTPUT_REVENUE_FEN, "base", "day"),
+        "verified": _by(Metric.ORGANISATIONS_VERIFIED, "region"),
+        "vendors": _by(Metric.VENDORS_VERIFIED, "region"),
     }
 
 
