@@ -17,6 +17,7 @@ def fact(
     sector: str = "",
     modality: str = "",
     programme_id: int | None = None,
+    base_id: int | None = None,
 ) -> RollupFact:
     return RollupFact.objects.create(
         metric=metric,
@@ -27,4 +28,6 @@ def fact(
         modality=modality,
         programme_id=programme_id,
         programme_key=programme_id or 0,
+        base_id=base_id,
+        base_key=base_id or 0,
     )

@@ -18,6 +18,7 @@ from monitoring.dashboards.panels.base import (
     ratio_bp,
     read,
 )
+from monitoring.dashboards.panels.bases import bases
 from monitoring.dashboards.panels.industry import provinces, scale, talent
 from monitoring.dashboards.panels.market import acceptance, modalities, sectors, tenders
 from monitoring.dashboards.panels.vouchers import vouchers
@@ -50,6 +51,7 @@ PANELS: dict[str, Callable[[DashboardFilters, Reader], Panel]] = {
     "tenders": tenders,
     "acceptance": acceptance,
     "talent": talent,
+    "bases": bases,
     "vouchers": vouchers,
 }
 

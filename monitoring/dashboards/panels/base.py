@@ -36,6 +36,7 @@ class Reader(Protocol):
         sector: str | None = None,
         modality: str | None = None,
         programme: int | None = None,
+        base: int | None = None,
         group_by: Sequence[str] = (),
     ) -> list[dict[str, Any]]: ...
 

@@ -156,12 +156,19 @@ def scale(filters: DashboardFilters, reader: Reader) -> Panel:
 
 def provinces(filters: DashboardFilters, reader: Reader) -> Panel:
     """One row per province in scope (zeros included, for the map): revenue reported, value of the
-    contracts signed, lots published, certificates of every level, voucher value redeemed. The
+    contracts signed, lots published, organisations verified in the period (net of those that left
+    verification: over all time, the number verified now), certificates of every level, voucher
+    value redeemed. The
     marketplace figures follow the sector and modality filters; the others have neither."""
     market = by_key(
         read(reader, filters, [Metric.CONTRACT_VALUE_FEN, Metric.LOTS_PUBLISHED], ("province",)), "province"
     )
-    others = [Metric.REPORTED_REVENUE_FEN, Metric.VOUCHER_REDEEMED_FEN, *CERTIFICATE_METRICS.values()]
+    others = [
+        Metric.REPORTED_REVENUE_FEN,
+        Metric.VOUCHER_REDEEMED_FEN,
+        Metric.ORGANISATIONS_VERIFIED,
+        *CERTIFICATE_METRICS.values(),
+    ]
     rest = by_key(read(reader, filters, others, ("province",), by_sector=False, by_modality=False), "province")
     rows = []
     for province in provinces_in_scope(filters):
@@ -174,6 +181,7 @@ def provinces(filters: DashboardFilters, reader: Reader) -> Panel:
                 "revenue_fen": r.get(Metric.REPORTED_REVENUE_FEN, 0),
                 "contract_value_fen": m.get(Metric.CONTRACT_VALUE_FEN, 0),
                 "lots": m.get(Metric.LOTS_PUBLISHED, 0),
+                "organisations_verified": r.get(Metric.ORGANISATIONS_VERIFIED, 0),
                 "certificates": sum(r.get(metric, 0) for metric in CERTIFICATE_METRICS.values()),
                 "voucher_redeemed_fen": r.get(Metric.VOUCHER_REDEEMED_FEN, 0),
             }
@@ -188,6 +196,7 @@ def provinces(filters: DashboardFilters, reader: Reader) -> Panel:
             Column("revenue_fen", _("Revenue reported"), "fen"),
             Column("contract_value_fen", _("Value of the contracts signed"), "fen"),
             Column("lots", _("Lots published")),
+            Column("organisations_verified", _("Organisations verified (net, in the period)")),
             Column("certificates", _("Skill certificates")),
             Column("voucher_redeemed_fen", _("Voucher value redeemed"), "fen"),
         ],

@@ -8,6 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from monitoring.rollups.models import Metric
+from tests.factories.bases import AnnotationBaseFactory
 from tests.factories.monitoring_dashboards import fact
 from tests.factories.monitoring_redflags import regulator
 from tests.factories.registry import MembershipFactory
@@ -97,12 +98,25 @@ def test_every_panel_of_a_provincial_regulator_stays_in_their_province():
     fact(Metric.CERTIFICATES_LEVEL_5, 2, day=DAY, region="440300")
     fact(Metric.REPORTED_REVENUE_FEN, 9_000, day=DAY, region="510100")
     fact(Metric.CERTIFICATES_LEVEL_5, 50, day=DAY, region="510100")
+    shenzhen, chengdu = AnnotationBaseFactory(city_code="440300"), AnnotationBaseFactory(city_code="510100")
+    fact(Metric.BASE_OUTPUT_ITEMS, 10, day=DAY, region="440300", base_id=shenzhen.pk)
+    fact(Metric.BASE_OUTPUT_ITEMS, 99, day=DAY, region="510100", base_id=chengdu.pk)
 
     response = api(regulator("440000")).get("/api/v1/monitoring/summary/", {"period": "2025Q2"})
 
     assert response.status_code == 200
     body = {panel["name"]: panel for panel in response.json()["panels"]}
-    assert list(body) == ["scale", "provinces", "sectors", "modalities", "tenders", "acceptance", "talent", "vouchers"]
+    assert list(body) == [
+        "scale",
+        "provinces",
+        "sectors",
+        "modalities",
+        "tenders",
+        "acceptance",
+        "talent",
+        "bases",
+        "vouchers",
+    ]
     assert body["scale"]["rows"] == [
         {
             "period": "2025Q2",
@@ -116,6 +130,7 @@ def test_every_panel_of_a_provincial_regulator_stays_in_their_province():
     ]
     assert [(row["province"], row["revenue_fen"]) for row in body["provinces"]["rows"]] == [("44", 100)]
     assert [(row["province"], row["total"]) for row in body["talent"]["rows"]] == [("44", 2)]
+    assert [(row["base"], row["items"]) for row in body["bases"]["rows"]] == [(shenzhen.name, 10)]
     assert body["talent"]["chart"] == {
         "kind": "bar",
         "category": "province_name",

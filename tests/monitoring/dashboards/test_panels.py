@@ -4,6 +4,7 @@ quarters without data, growth and the CAGR notes, the filters that do not apply.
 from __future__ import annotations
 
 import datetime
+import sys
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from monitoring import growth
 from monitoring.dashboards import panels
 from monitoring.dashboards.filters import DashboardFilters, parse_period
 from monitoring.rollups.models import Metric
+from tests.factories.bases import AnnotationBaseFactory
 from tests.factories.monitoring_dashboards import fact
 
 pytestmark = pytest.mark.django_db
@@ -150,6 +152,8 @@ def provinces_facts():
     fact(Metric.CERTIFICATES_LEVEL_5, 3, day=day, region="440300")
     fact(Metric.CERTIFICATES_LEVEL_1, 1, day=day, region="440300")
     fact(Metric.VOUCHER_REDEEMED_FEN, 300_00, day=day, region="440300")
+    fact(Metric.ORGANISATIONS_VERIFIED, 5, day=day, region="440300")
+    fact(Metric.ORGANISATIONS_VERIFIED, -1, day=day + datetime.timedelta(days=30), region="440100")
     fact(Metric.REPORTED_REVENUE_FEN, 7_000_00, day=day, region="510100")
     fact(Metric.CERTIFICATES_LEVEL_3, 9, day=day, region="510100")
 
@@ -165,6 +169,7 @@ def test_provinces_has_a_row_per_province_with_its_totals(provinces_facts):
         "revenue_fen": 1_500_00,
         "contract_value_fen": 1_000_00,
         "lots": 4,
+        "organisations_verified": 4,  # five verified, one left verification
         "certificates": 4,
         "voucher_redeemed_fen": 300_00,
     }
@@ -325,3 +330,40 @@ def test_every_panel_answers_on_no_data(name):
     assert panel.name == name
     keys = {column.key for column in panel.columns}
     assert all(set(row) == keys for row in panel.rows)
+
+
+# --- bases ---------------------------------------------------------------------------------------
+
+
+def test_bases_are_ranked_by_items_then_revenue_within_the_region():
+    chengdu, shenzhen, tie, sichuan_late = (
+        AnnotationBaseFactory(city_code=code) for code in ("510100", "440300", "440300", "510100")
+    )
+    day = datetime.date(2025, 4, 1)
+    for base, items, revenue in ((chengdu, 500, 10), (shenzhen, 900, 5), (tie, 900, 7)):
+        fact(Metric.BASE_OUTPUT_ITEMS, items, day=day, region=base.city_id, base_id=base.pk)
+        fact(Metric.BASE_OUTPUT_REVENUE_FEN, revenue, day=day, region=base.city_id, base_id=base.pk)
+    fact(Metric.BASE_OUTPUT_ITEMS, 10_000, day=datetime.date(2026, 1, 1), region="510100", base_id=sichuan_late.pk)
+
+    panel = panels.panel("bases", filters("2025"))
+    assert [(row["rank"], row["base"], row["items"], row["revenue_fen"]) for row in panel.rows] == [
+        (1, tie.name, 900, 7),
+        (2, shenzhen.name, 900, 5),
+        (3, chengdu.name, 500, 10),
+    ]
+    assert panel.notes["bases"] == 3
+
+    sichuan = panels.panel("bases", filters("2025", prefixes=("51",), modality="image"))
+    assert [row["base"] for row in sichuan.rows] == [chengdu.name]
+    assert sichuan.notes["ignored_filters"] == ["modality"]
+
+
+def test_bases_keeps_the_top_of_the_ranking(monkeypatch):
+    monkeypatch.setattr(sys.modules["monitoring.dashboards.panels.bases"], "TOP", 2)  # the package shadows it
+    for items in (1, 2, 3):
+        base = AnnotationBaseFactory()
+        fact(Metric.BASE_OUTPUT_ITEMS, items, day=datetime.date(2025, 4, 1), region="510100", base_id=base.pk)
+
+    panel = panels.panel("bases", filters("2025"))
+    assert [row["items"] for row in panel.rows] == [3, 2]
+    assert panel.notes["bases"] == 3
