@@ -18,6 +18,7 @@ on the row, under a unique constraint, so it holds across processes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -408,58 +409,68 @@ def _redeem_in_two_calls(request: _Request) -> RedeemOutcome:
     call reads (`redemption_facts.locked_facts`), `check_rules` decides in Python, and one
     statement writes the redemption, its ledger posting, its rollup delta and its audit entry."""
     redemption_facts.prepare_functions()
-    with transaction.atomic():
-        locked = redemption_facts.locked_facts(
-            kind=request.kind,
-            target_id=request.target_id,
-            code=request.code,
-            actor=request.actor,
-            year=request.today.year,
-            idempotency_key=request.key,
-        )
-        if locked is None:
-            raise _not_found()
-        facts = locked.facts
-        if facts.replay_id is not None:
-            return _replay(
-                facts.replay_id,
-                voucher_id=locked.voucher_id,
+    # In psycopg's pipeline mode the BEGIN travels with the read, and the writes with the COMMIT:
+    # two round trips in all. A write's error (the idempotency key taken at the same moment)
+    # comes back with the COMMIT, which the transaction's exit sends. Only when the transaction is
+    # this service's own: inside a caller's, the error would come back after the savepoint's
+    # release, too late for the savepoint to undo the writes cleanly.
+    pipeline = connection.connection.pipeline() if not connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with connection.wrap_database_errors, pipeline, transaction.atomic():
+            locked = redemption_facts.locked_facts(
                 kind=request.kind,
                 target_id=request.target_id,
-                amount_fen=request.amount_fen,
+                code=request.code,
+                actor=request.actor,
+                year=request.today.year,
+                idempotency_key=request.key,
             )
-        check_rules(facts=facts, related=locked.related, amount_fen=request.amount_fen, today=request.today)
-        holder_side = locked.acts_for_holder
-        redemption = _new_redemption(
-            request, voucher_id=locked.voucher_id, facts=facts, provider_id=facts.provider_id, holder_side=holder_side
-        )
-        redemption.pk = locked.redemption_id
-        parts: list[tuple[str, str, Sequence[object]]] = [
-            ("redemption", _INSERT_WITH_ID, [redemption.pk, *_values(redemption)])
-        ]
-        if holder_side:
-            parts += ledger.move_statements(**_posting(request.actor, redemption))
-            parts.append(("rollup", *rollup_events.voucher_redeemed_statement(redemption)))
-        entry, (entry_insert, head_update) = audit_entry_statements(
-            actor=request.actor,
-            action=_audit_action(holder_side),
-            obj=_audited_voucher(redemption),
-            before={},
-            after=_audit_after(redemption),
-            head=locked.head or locked_head(locked.chain),
-        )
-        if entry.chain != locked.chain:
-            raise RuntimeError(f"audit chain {entry.chain} computed, {locked.chain} locked: chain_of_sql drifted")
-        parts += [("audit_entry", *entry_insert), ("audit_head", *head_update)]
-        try:
-            prepared.fetchone(
+            if locked is None:
+                raise _not_found()
+            facts = locked.facts
+            if facts.replay_id is not None:
+                return _replay(
+                    facts.replay_id,
+                    voucher_id=locked.voucher_id,
+                    kind=request.kind,
+                    target_id=request.target_id,
+                    amount_fen=request.amount_fen,
+                )
+            check_rules(facts=facts, related=locked.related, amount_fen=request.amount_fen, today=request.today)
+            holder_side = locked.acts_for_holder
+            redemption = _new_redemption(
+                request,
+                voucher_id=locked.voucher_id,
+                facts=facts,
+                provider_id=facts.provider_id,
+                holder_side=holder_side,
+            )
+            redemption.pk = locked.redemption_id
+            parts: list[tuple[str, str, Sequence[object]]] = [
+                ("redemption", _INSERT_WITH_ID, [redemption.pk, *_values(redemption)])
+            ]
+            if holder_side:
+                parts += ledger.move_statements(**_posting(request.actor, redemption))
+                parts.append(("rollup", *rollup_events.voucher_redeemed_statement(redemption)))
+            entry, (entry_insert, head_update) = audit_entry_statements(
+                actor=request.actor,
+                action=_audit_action(holder_side),
+                obj=_audited_voucher(redemption),
+                before={},
+                after=_audit_after(redemption),
+                head=locked.head or locked_head(locked.chain),
+            )
+            if entry.chain != locked.chain:
+                raise RuntimeError(f"audit chain {entry.chain} computed, {locked.chain} locked: chain_of_sql drifted")
+            parts += [("audit_entry", *entry_insert), ("audit_head", *head_update)]
+            prepared.send(
                 "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql, _params in parts) + " SELECT 1",
                 [value for _name, _sql, params in parts for value in params],
             )
-        except IntegrityError as error:
-            raise _key_reused() from error  # as in `_redeem`
-        redemption._state.adding = False
-        redemption._state.db = connection.alias
+            redemption._state.adding = False
+            redemption._state.db = connection.alias
+    except IntegrityError as error:
+        raise _key_reused() from error  # as in `_redeem`
     return RedeemOutcome(redemption=redemption, replayed=False)
 
 

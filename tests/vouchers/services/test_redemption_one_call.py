@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.audit.chain import chain_of, chain_of_sql
 from portal.audit.models import AuditChainHead
+from portal.errors import Conflict
 from registry import services as registry_services
 from registry.related_parties import are_related
-from tests.factories.vouchers import YUAN, holder_of, redeemable, redeemable_order
+from tests.factories.vouchers import YUAN, holder_of, issued_voucher, redeemable, redeemable_order
 from tests.vouchers.services.helpers import assert_ledger_verifies, redeem
 from vouchers import selectors
 from vouchers.models import LedgerTransaction, Redemption, RedemptionState, TransactionKind
@@ -159,4 +160,28 @@ def test_a_redemption_is_two_statements_in_its_transaction():
         RedemptionState.CONFIRMED,
         "counted",
     )
+    assert_ledger_verifies()
+
+
+@pytest.mark.django_db(transaction=True)  # the service's own transaction: its writes go with the COMMIT
+def test_a_key_taken_at_the_same_moment_is_a_conflict_that_writes_nothing(monkeypatch):
+    """The race `_redeem_in_two_calls` answers with 409: the facts saw no redemption with the key,
+    then the write met the one another transaction committed (the error comes back through the
+    pipeline). Simulated by hiding the first redemption from the facts."""
+    setup = redeemable_order()
+    other = issued_voucher(setup.programme, setup.holder_user, 1_000 * YUAN)
+    redeem(setup.holder_user, setup.voucher, 1 * YUAN, order=setup.order, key="shared")
+    seen = redemption_facts.locked_facts
+
+    def unseen(**kwargs):
+        locked = seen(**kwargs)
+        return dataclasses.replace(locked, facts=dataclasses.replace(locked.facts, replay_id=None))
+
+    monkeypatch.setattr(redemption_facts, "locked_facts", unseen)
+    before = (Redemption.objects.count(), LedgerTransaction.objects.count())
+
+    with pytest.raises(Conflict):
+        redeem(setup.holder_user, other, 2 * YUAN, order=setup.order, key="shared")
+
+    assert (Redemption.objects.count(), LedgerTransaction.objects.count()) == before
     assert_ledger_verifies()
