@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from portal.audit.chain import chain_of, chain_of_sql
-from portal.audit.models import AuditChainHead
+from portal.audit.models import AuditChainHead, AuditEntry
 from portal.errors import Conflict
 from registry import services as registry_services
 from registry.related_parties import are_related
@@ -117,16 +117,26 @@ def test_the_function_finds_nothing_where_the_statements_find_nothing_usable():
         )
 
 
-def test_a_chain_without_a_head_gets_one_and_the_chain_verifies():
+@pytest.mark.django_db(transaction=True)  # the service's own transaction: in pipeline mode
+def test_without_a_head_from_the_function_the_redemption_locks_the_head_itself(monkeypatch):
+    """The function answers no head while the chain has none (a fresh database); the service then
+    takes it as `audit_record` does, and the entry still follows the head."""
     setup = redeemable_order()
     chain = chain_of("vouchers.voucher", str(setup.voucher.pk))
-    AuditChainHead.objects.filter(pk=chain).delete()  # as on a fresh database, before its first entry
+    AuditChainHead.objects.get_or_create(pk=chain)
+    before = AuditChainHead.objects.get(pk=chain)
+    seen = redemption_facts.locked_facts
+    monkeypatch.setattr(
+        redemption_facts, "locked_facts", lambda **kwargs: dataclasses.replace(seen(**kwargs), head=None)
+    )
 
     outcome = redeem(setup.holder_user, setup.voucher, 2 * YUAN, order=setup.order)
 
     head = AuditChainHead.objects.get(pk=chain)
-    assert head.seq == 1
-    assert outcome.redemption.state == RedemptionState.CONFIRMED
+    entry = AuditEntry.objects.get(chain=chain, seq=head.seq)
+    assert head.seq == before.seq + 1
+    assert (entry.prev_hash, entry.hash, entry.action) == (before.hash, head.hash, "voucher.redeem")
+    assert entry.after["redemption"] == outcome.redemption.pk
     assert LedgerTransaction.objects.filter(redemption=outcome.redemption, kind=TransactionKind.REDEEM).count() == 1
 
 
