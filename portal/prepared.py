@@ -29,7 +29,28 @@ def fetchone(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     started = time.monotonic()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
-        row = cursor.fetchone() if cursor.description else None
+        # In pipeline mode the result has not come yet (no description): fetching waits for it,
+        # which a statement that returns no rows would make an error: callers in a pipeline
+        # fetch only statements that return rows, and `send` the others.
+        pipelined = connection.connection.pgconn.pipeline_status != 0
+        row = cursor.fetchone() if cursor.description or pipelined else None
+    _log(sql, started)
+    return row
+
+
+def send(sql: str, params: Sequence[Any]) -> None:
+    """Run `sql` for its effect. In psycopg's pipeline mode it is only queued: it travels with the
+    next statement that waits for an answer (the COMMIT, say), and its error, if any, is raised
+    there. Elsewhere it is `fetchone` without the row."""
+    if connection.vendor != "postgresql" or connection.connection.pgconn.pipeline_status == 0:
+        fetchone(sql, params)
+        return
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+    _log(sql, started)
+
+
+def _log(sql: str, started: float) -> None:
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-    return row

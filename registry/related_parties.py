@@ -135,10 +135,16 @@ WHERE a.id = %s AND b.id = %s
 _PAIR_SHARES = [RELATED_SHARE_BP] * (_PAIR_SQL.count("%s") - 2)
 
 
+def related_pair_statement(a: object, b: object) -> tuple[str, list[object]]:
+    """`are_related`'s statement and its parameters, for a caller that runs it within a statement
+    of its own (the redemption's database function): one row, one boolean column."""
+    return _PAIR_SQL, [*_PAIR_SHARES, a, b]
+
+
 def are_related(a: Organisation | int, b: Organisation | int) -> bool:
     """Whether the two are related parties: the same answer as `b in related_parties(a)`, in one
     statement (a test holds the two together)."""
     a_pk = a.pk if isinstance(a, Organisation) else a
     b_pk = b.pk if isinstance(b, Organisation) else b
-    row = prepared.fetchone(_PAIR_SQL, [*_PAIR_SHARES, a_pk, b_pk])
+    row = prepared.fetchone(*related_pair_statement(a_pk, b_pk))
     return bool(row and row[0])

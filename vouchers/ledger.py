@@ -34,6 +34,40 @@ class UnbalancedPosting(ValueError):
     """A programming error: services build only balanced postings."""
 
 
+_INSERT_TRANSACTION = (
+    f"INSERT INTO {_TRANSACTION} (programme_id, kind, voucher_id, redemption_id, claim_id, created_at,"
+    " created_by_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+
+
+def _insert_legs(legs: list[Leg], transaction_id: str) -> str:
+    """The INSERT of the legs, `transaction_id` an SQL expression (a placeholder or a subquery)."""
+    values = ", ".join([f"({transaction_id}, %s, %s, %s, %s)"] * len(legs))
+    return f"INSERT INTO {_ENTRY} (transaction_id, programme_id, account, voucher_id, amount_fen) VALUES {values}"
+
+
+def _checked(
+    *,
+    programme_id: int,
+    kind: str,
+    legs: list[Leg],
+    actor: User | None,
+    voucher_id: int | None,
+    redemption_id: int | None,
+    claim_id: int | None,
+) -> list[object]:
+    """The transaction row's values, once the posting is known to balance."""
+    if len(legs) < 2 or sum(leg.amount_fen for leg in legs) != 0 or any(leg.amount_fen == 0 for leg in legs):
+        raise UnbalancedPosting(f"{kind}: {legs}")
+    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    created_by = actor.pk if actor is not None and actor.is_authenticated else None
+    return [programme_id, str(kind), voucher_id, redemption_id, claim_id, created_at, created_by]
+
+
+def _leg_values(programme_id: int, legs: list[Leg]) -> list[object]:
+    return [value for leg in legs for value in (programme_id, str(leg.account), leg.voucher_id, leg.amount_fen)]
+
+
 def post(
     *,
     programme_id: int,
@@ -45,23 +79,57 @@ def post(
     claim_id: int | None = None,
 ) -> int:
     """Write the posting; its transaction's id."""
-    if len(legs) < 2 or sum(leg.amount_fen for leg in legs) != 0 or any(leg.amount_fen == 0 for leg in legs):
-        raise UnbalancedPosting(f"{kind}: {legs}")
-    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    created_by = actor.pk if actor is not None and actor.is_authenticated else None
-    row = prepared.fetchone(
-        f"INSERT INTO {_TRANSACTION} (programme_id, kind, voucher_id, redemption_id, claim_id, created_at,"
-        " created_by_id) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        [programme_id, str(kind), voucher_id, redemption_id, claim_id, created_at, created_by],
+    values = _checked(
+        programme_id=programme_id,
+        kind=kind,
+        legs=legs,
+        actor=actor,
+        voucher_id=voucher_id,
+        redemption_id=redemption_id,
+        claim_id=claim_id,
     )
+    row = prepared.fetchone(_INSERT_TRANSACTION, values)
     if row is None:
         raise RuntimeError("INSERT … RETURNING returned no row")
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(legs))
-    prepared.fetchone(
-        f"INSERT INTO {_ENTRY} (transaction_id, programme_id, account, voucher_id, amount_fen) VALUES {values}",
-        [value for leg in legs for value in (row[0], programme_id, str(leg.account), leg.voucher_id, leg.amount_fen)],
-    )
+    prepared.fetchone(_insert_legs(legs, "%s"), _legs_with(row[0], _leg_values(programme_id, legs)))
     return int(row[0])
+
+
+def _legs_with(transaction_id: int, leg_values: list[object]) -> list[object]:
+    values: list[object] = []
+    for start in range(0, len(leg_values), 4):
+        values += [transaction_id, *leg_values[start : start + 4]]
+    return values
+
+
+def move_statements(
+    *,
+    programme_id: int,
+    kind: str,
+    amount_fen: int,
+    source: Pocket,
+    target: Pocket,
+    actor: User | None = None,
+    voucher_id: int | None = None,
+    redemption_id: int | None = None,
+) -> list[tuple[str, str, list[object]]]:
+    """`move`'s posting as two parts of a WITH statement (name, data-modifying statement,
+    parameters), for a caller that sends its writes in one statement (the redemption on
+    PostgreSQL): the legs read the new transaction's id from the first part."""
+    legs = [Leg(source[0], -amount_fen, source[1]), Leg(target[0], amount_fen, target[1])]
+    values = _checked(
+        programme_id=programme_id,
+        kind=kind,
+        legs=legs,
+        actor=actor,
+        voucher_id=voucher_id,
+        redemption_id=redemption_id,
+        claim_id=None,
+    )
+    return [
+        ("ledger_transaction", _INSERT_TRANSACTION, values),
+        ("ledger_legs", _insert_legs(legs, "(SELECT id FROM ledger_transaction)"), _leg_values(programme_id, legs)),
+    ]
 
 
 def move(

@@ -216,18 +216,21 @@ def _redeemed_sql(vendor: str) -> str:
     return f"INSERT INTO {RollupDelta._meta.db_table} ({_COLUMNS}) {one_row} UNION ALL {one_row}"
 
 
+def voucher_redeemed_statement(redemption: Redemption) -> tuple[str, list[Any]]:
+    """`voucher_redeemed`'s INSERT and its parameters, for a caller that sends it within a statement
+    of its own (the redemption's writes on PostgreSQL)."""
+    day = connection.ops.adapt_datefield_value(local_day(redemption.confirmed_at))  # type: ignore[arg-type]
+    programme, holder = redemption.programme_id, redemption.holder_id
+    return _redeemed_sql(connection.vendor), [
+        *(day, programme, programme, Metric.VOUCHER_REDEMPTIONS.value, 1, holder),
+        *(day, programme, programme, Metric.VOUCHER_REDEEMED_FEN.value, redemption.amount_fen, holder),
+    ]
+
+
 def voucher_redeemed(redemption: Redemption) -> None:
     """The hot path (voucher_redeem): one prepared INSERT … SELECT that reads the holder's region
     itself, no round trip of its own before it."""
-    day = connection.ops.adapt_datefield_value(local_day(redemption.confirmed_at))  # type: ignore[arg-type]
-    programme, holder = redemption.programme_id, redemption.holder_id
-    prepared.fetchone(
-        _redeemed_sql(connection.vendor),
-        [
-            *(day, programme, programme, Metric.VOUCHER_REDEMPTIONS.value, 1, holder),
-            *(day, programme, programme, Metric.VOUCHER_REDEEMED_FEN.value, redemption.amount_fen, holder),
-        ],
-    )
+    prepared.fetchone(*voucher_redeemed_statement(redemption))
 
 
 def voucher_settled(claim: SettlementClaim, redemption: Redemption) -> None:

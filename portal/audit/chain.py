@@ -23,6 +23,16 @@ def chain_of(object_type: str, object_id: str) -> int:
     return int.from_bytes(digest[:4], "big") % CHAINS
 
 
+def chain_of_sql(object_type: str, object_id: str) -> str:
+    """`chain_of` as a PostgreSQL expression, for statements that find a chain themselves;
+    `object_id` is an SQL expression (a column or variable), `object_type` a plain label. A test
+    holds the two together."""
+    if not object_type.replace(".", "").replace("_", "").isalnum():
+        raise ValueError(f"not a model label: {object_type!r}")
+    digest = f"sha256(convert_to('{object_type}:' || ({object_id})::text, 'UTF8'))"
+    return f"(('x' || substr(encode({digest}, 'hex'), 1, 8))::bit(32)::bigint % {CHAINS})"
+
+
 # What a row's hash covers, in order: every column but the id and the hash itself.
 HASHED_FIELDS = (
     "chain",

@@ -42,18 +42,18 @@ _INSERT_ENTRY = (
 _UPDATE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s WHERE id = %s"
 
 
-def _head_sql() -> str:
+def head_sql() -> str:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return f"SELECT seq, hash FROM {_HEAD} WHERE id = %s{lock}"
 
 
-def _locked_head(chain: int) -> tuple[int, str]:
+def locked_head(chain: int) -> tuple[int, str]:
     """The chain's head (position, hash), locked until the transaction ends."""
-    head = prepared.fetchone(_head_sql(), [chain])
+    head = prepared.fetchone(head_sql(), [chain])
     if head is None:
         # First entry of this chain: create its head race-free, then lock it.
         AuditChainHead.objects.bulk_create([AuditChainHead(pk=chain)], ignore_conflicts=True)
-        head = prepared.fetchone(_head_sql(), [chain])
+        head = prepared.fetchone(head_sql(), [chain])
     if head is None:
         raise RuntimeError(f"audit chain head {chain} missing after its creation")
     return int(head[0]), str(head[1])
@@ -65,7 +65,52 @@ def audit_chains_lock(objects: Iterable[models.Model]) -> None:
     shared heads in the same order and wait for each other instead of deadlocking."""
     chains = {chain_of(obj._meta.label_lower, str(obj.pk)) for obj in objects}
     for chain in sorted(chains):
-        _locked_head(chain)
+        locked_head(chain)
+
+
+def audit_entry_statements(
+    *,
+    actor: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    head: tuple[int, str],
+) -> tuple[AuditEntry, list[tuple[str, list[Any]]]]:
+    """The row that appends to `obj`'s chain after `head` (its position and hash, locked by the
+    caller until commit), and the statements that write it and move the head: `audit_record` runs
+    them, the redemption sends them with its other writes in one statement."""
+    user = actor if actor is not None and actor.is_authenticated else None
+    object_type = obj._meta.label_lower
+    object_id = str(obj.pk)
+    seq, prev_hash = head
+    content = {
+        "chain": chain_of(object_type, object_id),
+        "seq": seq + 1,
+        "created_at": timezone.now(),
+        "actor_id": user.pk if user is not None else None,
+        "actor_label": user.get_username() if user is not None else SYSTEM_ACTOR_LABEL,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "before": to_json_value(before),
+        "after": to_json_value(after),
+        "prev_hash": prev_hash,
+    }
+    digest = entry_hash(content)
+    stored = {
+        **content,
+        "created_at": connection.ops.adapt_datetimefield_value(content["created_at"]),
+        "before": json.dumps(content["before"]),
+        "after": json.dumps(content["after"]),
+        "hash": digest,
+    }
+    entry = AuditEntry(**content, hash=digest)
+    statements = [
+        (_INSERT_ENTRY, [stored[column] for column in _ENTRY_COLUMNS]),
+        (_UPDATE_HEAD, [content["seq"], digest, content["chain"]]),
+    ]
+    return entry, statements
 
 
 def audit_record(
@@ -78,40 +123,18 @@ def audit_record(
 ) -> AuditEntry:
     """Append one row. Call it last in the service's transaction: it locks the head of the object's
     chain until commit, so the shorter the rest of the transaction, the less writers wait."""
-    user = actor if actor is not None and actor.is_authenticated else None
-    object_type = obj._meta.label_lower
-    object_id = str(obj.pk)
-    chain = chain_of(object_type, object_id)
     # No savepoint: a failure here fails the caller's whole transaction anyway, and a savepoint is
     # two more statements on every audited change (redemptions are the hot path).
     with transaction.atomic(savepoint=False):
-        seq, prev_hash = _locked_head(chain)
-        content = {
-            "chain": chain,
-            "seq": seq + 1,
-            "created_at": timezone.now(),
-            "actor_id": user.pk if user is not None else None,
-            "actor_label": user.get_username() if user is not None else SYSTEM_ACTOR_LABEL,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "before": to_json_value(before),
-            "after": to_json_value(after),
-            "prev_hash": prev_hash,
-        }
-        digest = entry_hash(content)
-        stored = {
-            **content,
-            "created_at": connection.ops.adapt_datetimefield_value(content["created_at"]),
-            "before": json.dumps(content["before"]),
-            "after": json.dumps(content["after"]),
-            "hash": digest,
-        }
-        row = prepared.fetchone(_INSERT_ENTRY, [stored[column] for column in _ENTRY_COLUMNS])
-        prepared.fetchone(_UPDATE_HEAD, [content["seq"], digest, chain])
+        head = locked_head(chain_of(obj._meta.label_lower, str(obj.pk)))
+        entry, ((insert, values), (update, moved)) = audit_entry_statements(
+            actor=actor, action=action, obj=obj, before=before, after=after, head=head
+        )
+        row = prepared.fetchone(insert, values)
+        prepared.fetchone(update, moved)
     if row is None:
         raise RuntimeError("INSERT … RETURNING returned no row")
-    entry = AuditEntry(id=row[0], **content, hash=digest)
+    entry.id = row[0]
     entry._state.adding = False
     entry._state.db = connection.alias
     return entry

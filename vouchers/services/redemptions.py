@@ -18,8 +18,11 @@ on the row, under a unique constraint, so it holds across processes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -31,7 +34,7 @@ from marketplace.services._common import SUPPLIER_KINDS, lock, required_text
 from monitoring.rollups import events as rollup_events
 from portal import prepared
 from portal.accounts.models import User
-from portal.audit.services import audit_record
+from portal.audit.services import audit_entry_statements, audit_record, locked_head
 from portal.errors import Conflict, NotFound
 from portal.money import format_fen, hundredths_text
 from registry.models import Organisation, VerificationStatus, subtree_prefix_of
@@ -199,17 +202,22 @@ def _checked_facts(
     return facts
 
 
+def _posting(actor: User, redemption: Redemption) -> dict[str, Any]:
+    """A confirmed redemption's posting: its amount from the voucher's issued balance to redeemed."""
+    return {
+        "programme_id": redemption.programme_id,
+        "kind": TransactionKind.REDEEM,
+        "amount_fen": redemption.amount_fen,
+        "source": (Account.ISSUED, redemption.voucher_id),
+        "target": (Account.REDEEMED, redemption.voucher_id),
+        "actor": actor,
+        "voucher_id": redemption.voucher_id,
+        "redemption_id": redemption.pk,
+    }
+
+
 def _book(*, actor: User, redemption: Redemption) -> None:
-    ledger.move(
-        programme_id=redemption.programme_id,
-        kind=TransactionKind.REDEEM,
-        amount_fen=redemption.amount_fen,
-        source=(Account.ISSUED, redemption.voucher_id),
-        target=(Account.REDEEMED, redemption.voucher_id),
-        actor=actor,
-        voucher_id=redemption.voucher_id,
-        redemption_id=redemption.pk,
-    )
+    ledger.move(**_posting(actor, redemption))
 
 
 def _audited_voucher(redemption: Redemption) -> Voucher:
@@ -225,11 +233,20 @@ _INSERT = (
 )
 
 
+_INSERT_WITH_ID = (
+    f"INSERT INTO {Redemption._meta.db_table} (id, {', '.join(field.column for field in _INSERTED)})"
+    f" VALUES ({', '.join(['%s'] * (len(_INSERTED) + 1))})"
+)
+
+
+def _values(redemption: Redemption) -> list[object]:
+    return [field.get_db_prep_save(getattr(redemption, field.attname), connection) for field in _INSERTED]
+
+
 def _insert(redemption: Redemption) -> None:
     """INSERT the new row by hand (a prepared statement): the hot path, where the ORM's insert
     cost more processor time than the database's."""
-    values = [field.get_db_prep_save(getattr(redemption, field.attname), connection) for field in _INSERTED]
-    row = prepared.fetchone(_INSERT, values)
+    row = prepared.fetchone(_INSERT, _values(redemption))
     if row is None:
         raise RuntimeError("INSERT … RETURNING returned no row")
     redemption.pk = row[0]
@@ -278,47 +295,95 @@ def voucher_redeem(
     amount_fen = _check_amount(amount_fen)
     key = _check_key(idempotency_key)
     kind, target_id = _target(contract_id=contract_id, order_id=order_id)
-    parties = redemption_facts.parties(kind=kind, target_id=target_id, code=normalise_code(code) or "", actor=actor)
+    request = _Request(actor, normalise_code(code) or "", kind, target_id, amount_fen, key, today)
+    if connection.vendor == "postgresql":
+        return _redeem_in_two_calls(request)
+    return _redeem(request)
+
+
+@dataclass(frozen=True)
+class _Request:
+    actor: User
+    code: str  # normalised
+    kind: redemption_facts._TargetTable
+    target_id: int
+    amount_fen: int
+    key: str
+    today: datetime.date
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("No voucher with this code can be used here."))
+
+
+def _new_redemption(
+    request: _Request, *, voucher_id: int, facts: Facts, provider_id: int, holder_side: bool
+) -> Redemption:
+    now = timezone.now()
+    return Redemption(
+        voucher_id=voucher_id,
+        programme_id=facts.programme_id,
+        holder_id=facts.holder_id,
+        provider_id=provider_id,
+        **{request.kind.redemption_column: request.target_id},
+        amount_fen=request.amount_fen,
+        state=RedemptionState.CONFIRMED if holder_side else RedemptionState.PENDING,
+        year=request.today.year,
+        requested_by=request.actor,
+        idempotency_key=request.key,
+        requested_at=now,
+        confirmed_by=request.actor if holder_side else None,
+        confirmed_at=now if holder_side else None,
+    )
+
+
+def _audit_after(redemption: Redemption) -> dict[str, object]:
+    return {"redemption": redemption.pk, "amount_fen": redemption.amount_fen, "state": redemption.state}
+
+
+def _audit_action(holder_side: bool) -> str:
+    return "voucher.redeem" if holder_side else "voucher.redeem_request"
+
+
+def _redeem(request: _Request) -> RedeemOutcome:
+    """Statement by statement: SQLite's way (the embedded `make run`), and the rules' reference."""
+    kind, target_id = request.kind, request.target_id
+    parties = redemption_facts.parties(kind=kind, target_id=target_id, code=request.code, actor=request.actor)
     if (
         parties is None
         or parties.voucher_id is None
         or parties.programme_id is None
         or not (parties.acts_for_holder or parties.acts_for_provider)
     ):
-        raise NotFound(_("No voucher with this code can be used here."))
+        raise _not_found()
     holder_side = parties.acts_for_holder
     with transaction.atomic():
         redemption_facts.lock(
             kind=kind, holder_id=parties.holder_id, programme_id=parties.programme_id, target_id=target_id
         )
         facts = _checked_facts(
-            actor=actor,
+            actor=request.actor,
             kind=kind,
             voucher_id=parties.voucher_id,
             target_id=target_id,
-            amount_fen=amount_fen,
-            today=today,
-            idempotency_key=key,
+            amount_fen=request.amount_fen,
+            today=request.today,
+            idempotency_key=request.key,
         )
         if facts.replay_id is not None:
             return _replay(
-                facts.replay_id, voucher_id=parties.voucher_id, kind=kind, target_id=target_id, amount_fen=amount_fen
+                facts.replay_id,
+                voucher_id=parties.voucher_id,
+                kind=kind,
+                target_id=target_id,
+                amount_fen=request.amount_fen,
             )
-        now = timezone.now()
-        redemption = Redemption(
+        redemption = _new_redemption(
+            request,
             voucher_id=parties.voucher_id,
-            programme_id=facts.programme_id,
-            holder_id=parties.holder_id,
+            facts=facts,
             provider_id=parties.provider_id,
-            **{kind.redemption_column: target_id},
-            amount_fen=amount_fen,
-            state=RedemptionState.CONFIRMED if holder_side else RedemptionState.PENDING,
-            year=today.year,
-            requested_by=actor,
-            idempotency_key=key,
-            requested_at=now,
-            confirmed_by=actor if holder_side else None,
-            confirmed_at=now if holder_side else None,
+            holder_side=holder_side,
         )
         try:
             _insert(redemption)
@@ -327,15 +392,85 @@ def voucher_redeem(
             # transaction is spoilt, and the Conflict rolls it back.
             raise _key_reused() from error
         if holder_side:
-            _book(actor=actor, redemption=redemption)
+            _book(actor=request.actor, redemption=redemption)
             rollup_events.voucher_redeemed(redemption)
         audit_record(
-            actor=actor,
-            action="voucher.redeem" if holder_side else "voucher.redeem_request",
+            actor=request.actor,
+            action=_audit_action(holder_side),
             obj=_audited_voucher(redemption),
             before={},
-            after={"redemption": redemption.pk, "amount_fen": amount_fen, "state": redemption.state},
+            after=_audit_after(redemption),
         )
+    return RedeemOutcome(redemption=redemption, replayed=False)
+
+
+def _redeem_in_two_calls(request: _Request) -> RedeemOutcome:
+    """PostgreSQL's way, the same steps and rules in two round trips inside the transaction: one
+    call reads (`redemption_facts.locked_facts`), `check_rules` decides in Python, and one
+    statement writes the redemption, its ledger posting, its rollup delta and its audit entry."""
+    redemption_facts.prepare_functions()
+    # In psycopg's pipeline mode the BEGIN travels with the read, and the writes with the COMMIT:
+    # two round trips in all. A write's error (the idempotency key taken at the same moment)
+    # comes back with the COMMIT, which the transaction's exit sends. Only when the transaction is
+    # this service's own: inside a caller's, the error would come back after the savepoint's
+    # release, too late for the savepoint to undo the writes cleanly.
+    pipeline = connection.connection.pipeline() if not connection.in_atomic_block else contextlib.nullcontext()
+    try:
+        with connection.wrap_database_errors, pipeline, transaction.atomic():
+            locked = redemption_facts.locked_facts(
+                kind=request.kind,
+                target_id=request.target_id,
+                code=request.code,
+                actor=request.actor,
+                year=request.today.year,
+                idempotency_key=request.key,
+            )
+            if locked is None:
+                raise _not_found()
+            facts = locked.facts
+            if facts.replay_id is not None:
+                return _replay(
+                    facts.replay_id,
+                    voucher_id=locked.voucher_id,
+                    kind=request.kind,
+                    target_id=request.target_id,
+                    amount_fen=request.amount_fen,
+                )
+            check_rules(facts=facts, related=locked.related, amount_fen=request.amount_fen, today=request.today)
+            holder_side = locked.acts_for_holder
+            redemption = _new_redemption(
+                request,
+                voucher_id=locked.voucher_id,
+                facts=facts,
+                provider_id=facts.provider_id,
+                holder_side=holder_side,
+            )
+            redemption.pk = locked.redemption_id
+            parts: list[tuple[str, str, Sequence[object]]] = [
+                ("redemption", _INSERT_WITH_ID, [redemption.pk, *_values(redemption)])
+            ]
+            if holder_side:
+                parts += ledger.move_statements(**_posting(request.actor, redemption))
+                parts.append(("rollup", *rollup_events.voucher_redeemed_statement(redemption)))
+            entry, (entry_insert, head_update) = audit_entry_statements(
+                actor=request.actor,
+                action=_audit_action(holder_side),
+                obj=_audited_voucher(redemption),
+                before={},
+                after=_audit_after(redemption),
+                head=locked.head or locked_head(locked.chain),
+            )
+            if entry.chain != locked.chain:
+                raise RuntimeError(f"audit chain {entry.chain} computed, {locked.chain} locked: chain_of_sql drifted")
+            parts += [("audit_entry", *entry_insert), ("audit_head", *head_update)]
+            prepared.send(
+                "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql, _params in parts) + " SELECT 1",
+                [value for _name, _sql, params in parts for value in params],
+            )
+            redemption._state.adding = False
+            redemption._state.db = connection.alias
+    except IntegrityError as error:
+        raise _key_reused() from error  # as in `_redeem`
     return RedeemOutcome(redemption=redemption, replayed=False)
 
 

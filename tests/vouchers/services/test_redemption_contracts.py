@@ -11,6 +11,7 @@ from tests.factories.acceptance import buyer_user_of
 from tests.factories.payments import CARD
 from tests.factories.vouchers import YUAN, issued_voucher, officer, open_programme, redeemable
 from tests.vouchers.services.helpers import assert_ledger_verifies, redeem, unchanged
+from tests.vouchers.services.paths import redemption_path  # noqa: F401 (autouse, both paths)
 from vouchers import selectors, services
 from vouchers.models import RedemptionState
 from vouchers.services._common import RedemptionRefused

@@ -29,6 +29,7 @@ from tests.factories.vouchers import (
     voucher_issued_on,
 )
 from tests.vouchers.services.helpers import assert_ledger_verifies, no_money_moves, redeem, unchanged
+from tests.vouchers.services.paths import redemption_path  # noqa: F401 (autouse, both paths)
 from vouchers import selectors, services
 from vouchers.codes import display_code, new_code
 from vouchers.models import LedgerTransaction, ProviderRule, Redemption, RedemptionState, TransactionKind
