@@ -27,13 +27,18 @@ def _reports_of(username):
     ).order_by("year", "quarter")
 
 
-def test_the_demo_vendors_have_filed_their_quarters_and_one_report_is_flagged(demo):
+def test_the_demo_vendors_have_filed_their_quarters_and_one_report_is_flagged(demo, settings):
     mine, theirs = list(_reports_of("vendor")), list(_reports_of("vendor2"))
 
-    assert len(mine) == 4
-    assert len(theirs) == 3
-    assert [report.flags.count() for report in mine] == [0, 0, 0, 1]
+    last = calendar.previous_quarter(*calendar.quarter_of(timezone.localdate()))
+    assert (mine[0].year, mine[0].quarter) == (settings.MONITORING_BASE_YEAR, 1)
+    assert (mine[-1].year, mine[-1].quarter) == last  # every quarter since the base year …
+    assert len(mine) >= 4
+    assert len(theirs) == len(mine) - 1  # … but vendor2's last
+    assert [report.flags.count() for report in mine] == [0] * (len(mine) - 1) + [1]
     assert not any(report.flags.exists() for report in theirs)
+    revenues = [report.revenue_fen for report in mine]
+    assert revenues == sorted(revenues)  # growing
 
 
 def test_the_regulators_see_the_flagged_and_the_missing_reports_of_their_scope(demo):
