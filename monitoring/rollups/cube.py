@@ -107,7 +107,11 @@ def _cube_select() -> tuple[str, list[Any]]:
                 sector = "sector" if keep_sector else f"'{ALL}'"
                 modality = "modality" if keep_modality else f"'{ALL}'"
                 group = ["quarter", "programme_key", "base_key", "metric"]
-                group += [part for part, kept in ((region, level), ("sector", keep_sector), ("modality", keep_modality)) if kept]
+                group += [
+                    part
+                    for part, kept in ((region, level), ("sector", keep_sector), ("modality", keep_modality))
+                    if kept
+                ]
                 selects.append(
                     f"SELECT quarter, {level}, {region}, {sector}, {modality}, programme_key, base_key, metric,"  # noqa: S608 (no input)
                     f" SUM(total) FROM fine GROUP BY {', '.join(group)} HAVING SUM(total) <> 0"
@@ -122,7 +126,7 @@ def cube_rebuild() -> int:
     select, params = _cube_select()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (name only)
-        cursor.execute(f"INSERT INTO {table} ({', '.join([*CUBE_DIMENSIONS, 'value'])}) {select}", params)  # noqa: S608
+        cursor.execute(f"INSERT INTO {table} ({', '.join([*CUBE_DIMENSIONS, 'value'])}) {select}", params)
         return cursor.rowcount
 
 

@@ -52,9 +52,10 @@ _LEVELS = {"province": 2, "prefecture": 4, "region": 6}
 def _rows(
     model: type[RollupFact] | type[RollupDelta] | type[RollupCube], where: Q, columns: list[str], *, sign: int = 1
 ) -> QuerySet[Any]:
-    rows = model.objects.filter(where).annotate(province=Substr("region", 1, 2), prefecture=Substr("region", 1, 4))
-    if "quarter" in columns and model is not RollupCube:
-        rows = rows.annotate(quarter=quarter_expression())
+    annotations: dict[str, Any] = {"province": Substr("region", 1, 2), "prefecture": Substr("region", 1, 4)}
+    if "quarter" in columns and model is not RollupCube:  # the cube has the column
+        annotations["quarter"] = quarter_expression()
+    rows = model.objects.filter(where).annotate(**annotations)
     total = Sum("value") if sign > 0 else -Sum("value")
     return rows.order_by().values(*columns).annotate(total=total).values_list(*columns, "total")
 

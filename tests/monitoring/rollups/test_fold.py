@@ -139,7 +139,9 @@ def test_a_rebuild_replaces_wrong_facts_and_clears_the_deltas():
     _deltas(delta(Metric.AWARDS, 1, day=DAY, region="510100"))
     differences = [str(d) for d in rollups_verify()]
     # The fact, then the 16 cube rows it should be in (it was written straight to the table).
-    assert differences[0] == f"awards {DAY} region=510100 sector=- modality=- programme=- base=-: rebuilt 0, current 100"
+    assert (
+        differences[0] == f"awards {DAY} region=510100 sector=- modality=- programme=- base=-: rebuilt 0, current 100"
+    )
     assert differences[1:] == [
         f"cube awards quarter 2026-01-01 level {level} region={region} sector={sector} modality={modality}"
         " programme=- base=-: facts 99, cube 0"

@@ -360,9 +360,7 @@ def _rolled_up(period: dict = EVER) -> dict[str, dict[tuple, int]]:
         "revenue": _by(Metric.REPORTED_REVENUE_FEN, "province", "quarter", period=period),
         "video": {
             (province,): value
-            for (province, modality), value in _by(
-                Metric.REPORTED_ITEMS, "province", "modality", period=period
-            ).items()
+            for (province, modality), value in _by(Metric.REPORTED_ITEMS, "province", "modality", period=period).items()
             if modality == Modality.VIDEO
         },
         "certificates": certificates,
