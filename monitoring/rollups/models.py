@@ -245,8 +245,10 @@ class RollupCube(models.Model):
     base_key × metric: the grouping sets (level 0/2/4/6) × (sector kept or `ALL`) × (modality kept
     or `ALL`) of the facts. A row whose sum is 0 may stay after a fold; readers skip zero totals.
 
-    The unique constraint's column order is the readers' (metric, level, sector, modality,
-    quarter, region): its index is the one they scan, so the table needs no other."""
+    Indexes: the unique constraint's columns are in the order of the readers' usual conditions
+    (metric, level, sector, modality, quarter, region), for the national figures; a second index
+    leads with the region, for a region's figures split by sector or modality (whose condition,
+    "not all", no index range serves): without it those read every region's rows."""
 
     quarter = models.DateField(_("quarter"))
     level = models.PositiveSmallIntegerField(_("region level"))
@@ -266,6 +268,12 @@ class RollupCube(models.Model):
             models.UniqueConstraint(
                 fields=["metric", "level", "sector", "modality", "quarter", "region", "programme_key", "base_key"],
                 name="monitoring_rollup_cube_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["metric", "level", "region", "sector", "modality", "quarter"],
+                name="monitoring_rollup_cube_region",
             ),
         ]
 

@@ -77,7 +77,15 @@ def _cube_where(
     group_by: Sequence[str],
 ) -> Q:
     needed = max([len(prefix) for prefix in region_prefixes] + [_LEVELS.get(name, 0) for name in group_by], default=0)
-    where = base & Q(level=min((level for level in CUBE_LEVELS if level >= needed), default=CUBE_LEVELS[-1]))
+    level = min((level for level in CUBE_LEVELS if level >= needed), default=CUBE_LEVELS[-1])
+    where = base & Q(level=level)
+    if region_prefixes:
+        # A prefix as long as the level's codes is equal to them: an equality is a condition on
+        # the index, where a LIKE (under a collation other than C) only filters the rows read.
+        exact = [prefix for prefix in region_prefixes if len(prefix) == level]
+        conditions = [Q(region__in=exact)] if exact else []
+        conditions += [Q(region__startswith=prefix) for prefix in region_prefixes if len(prefix) != level]
+        where &= reduce(operator.or_, conditions)
     for name, value in (("sector", sector), ("modality", modality)):
         if value is not None:
             where &= Q(**{name: value})
@@ -114,15 +122,16 @@ def rollup_totals(
     if unknown:
         raise ValidationError({"group_by": [f"Unknown grouping: {', '.join(unknown)}"]})
     prefixes = list(region_prefixes) if region_prefixes and "" not in region_prefixes else []
-    # Every filter but the days and the sector and modality: the same on facts, deltas and cube.
+    # The filters the facts, deltas and cube share; the cube has its own for regions, sectors and
+    # modalities (`_cube_where`).
     common = Q(metric__in=list(metrics))
-    if prefixes:
-        common &= reduce(operator.or_, (Q(region__startswith=prefix) for prefix in prefixes))
     if programme is not None:
         common &= Q(programme_key=programme)
     if base is not None:
         common &= Q(base_key=base)
     raw = common
+    if prefixes:
+        raw &= reduce(operator.or_, (Q(region__startswith=prefix) for prefix in prefixes))
     if sector is not None:
         raw &= Q(sector=sector)
     if modality is not None:
