@@ -10,7 +10,7 @@ from monitoring.models.reports import (
     StatisticalReportVolume,
 )
 from monitoring.redflags.models import Alert
-from monitoring.rollups.models import Metric, RollupDelta, RollupFact
+from monitoring.rollups.models import Metric, RollupCube, RollupDelta, RollupFact
 
 __all__ = [
     "REPORT_TRANSITIONS",
@@ -18,6 +18,7 @@ __all__ = [
     "AnomalyKind",
     "Metric",
     "ReportState",
+    "RollupCube",
     "RollupDelta",
     "RollupFact",
     "StatisticalReport",

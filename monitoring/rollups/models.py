@@ -223,3 +223,60 @@ class RollupDelta(RollupRow):
                 name="monitoring_rollup_delta_base_key",
             ),
         ]
+
+
+# The cube's levels: how many leading digits of the region code a row keeps (0: the whole country,
+# 2: a province, 4: a prefecture, 6: a county).
+CUBE_LEVELS = (0, 2, 4, 6)
+# The cube's sector or modality of a row that totals every sector (modality), "" included.
+ALL = "*"
+CUBE_DIMENSIONS = ("quarter", "level", "region", "sector", "modality", "programme_key", "base_key", "metric")
+
+
+class RollupCube(models.Model):
+    """The facts summed by quarter, at every region level and with or without the sector and the
+    modality (issue 9: the dashboards sum whole quarters of nearly every fact, and this answers
+    them from a few hundred rows). Derived from the facts only: `rollups_fold` adds to it what it
+    adds to the facts, in the same transaction, and `rollups_rebuild` recomputes it from the facts
+    (`monitoring.rollups.cube`). Pending deltas are in neither.
+
+    One row per quarter (its first day) × level × region (the code's first `level` digits, "" at
+    level 0) × sector (a value, "" for none, or `ALL`) × modality (likewise) × programme_key ×
+    base_key × metric: the grouping sets (level 0/2/4/6) × (sector kept or `ALL`) × (modality kept
+    or `ALL`) of the facts. A row whose sum is 0 may stay after a fold; readers skip zero totals.
+
+    Indexes: the unique constraint's columns are in the order of the readers' usual conditions
+    (metric, level, sector, modality, quarter, region), for the national figures; a second index
+    leads with the region, for a region's figures split by sector or modality (whose condition,
+    "not all", no index range serves): without it those read every region's rows."""
+
+    quarter = models.DateField(_("quarter"))
+    level = models.PositiveSmallIntegerField(_("region level"))
+    region = models.CharField(_("region"), max_length=6, blank=True)
+    sector = models.CharField(_("sector"), max_length=32, blank=True)
+    modality = models.CharField(_("modality"), max_length=16, blank=True)
+    programme_key = models.PositiveBigIntegerField(default=0)
+    base_key = models.PositiveBigIntegerField(default=0)
+    metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices)
+    value = models.BigIntegerField(_("value"))
+
+    class Meta:
+        verbose_name = _("rollup cube row")
+        verbose_name_plural = _("rollup cube rows")
+        ordering = ["quarter", "level", "region", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "level", "sector", "modality", "quarter", "region", "programme_key", "base_key"],
+                name="monitoring_rollup_cube_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["metric", "level", "region", "sector", "modality", "quarter"],
+                name="monitoring_rollup_cube_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        dimensions = f"{self.sector}/{self.modality}/{self.programme_key}/{self.base_key}"
+        return f"{self.quarter} L{self.level} {self.region} {dimensions} {self.metric}={self.value}"

@@ -1,5 +1,7 @@
 """Rollup writes: folding the deltas events wrote into the facts, and rebuilding the facts from the
-source tables.
+source tables; the quarterly cube (`monitoring.rollups.cube`) follows the facts in the same
+transactions, under the same locks (a fold's cube upsert comes after its fact upsert, so the
+facts' lock orders them).
 
 Locks (PostgreSQL; SQLite runs one writer at a time anyway):
 - a fold takes `rollup_fact` in ROW EXCLUSIVE mode first (what its upsert needs anyway: folds do not
@@ -23,6 +25,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from monitoring.rollups.cube import CubeDifference, cube_add, cube_differences, cube_rebuild
 from monitoring.rollups.models import DIMENSIONS, RollupDelta, RollupFact
 from monitoring.rollups.rebuild import Key, rebuilt_facts
 
@@ -96,6 +99,7 @@ def rollups_fold(*, batch: int = FOLD_BATCH) -> int:
             for _pk, *key, value in rows:
                 totals[tuple(key)] += value
             _upsert(totals)
+            cube_add(totals)
             RollupDelta.objects.filter(pk__in=[row[0] for row in rows]).delete()
         folded += len(rows)
         if len(rows) < batch:
@@ -150,16 +154,18 @@ def _differences(rebuilt: dict[Key, int], current: dict[Key, int]) -> list[Diffe
     ]
 
 
-def rollups_verify() -> list[Difference]:
-    """Where the facts plus pending deltas differ from the facts rebuilt from the source tables
-    (empty when they agree). Changes nothing."""
+def rollups_verify() -> list[Difference | CubeDifference]:
+    """Where the facts plus pending deltas differ from the facts rebuilt from the source tables,
+    then where the cube differs from the sums of the facts (empty when all agree). Changes
+    nothing."""
     with _snapshot(exclusive=False):
-        return _differences(rebuilt_facts(), current_facts())
+        return [*_differences(rebuilt_facts(), current_facts()), *cube_differences()]
 
 
 def rollups_rebuild() -> int:
     """Replace every fact by the figures rebuilt from the source tables, in one transaction, and
-    delete the deltas those figures include; the number of facts written."""
+    delete the deltas those figures include, then the cube by the sums of the new facts; the
+    number of facts written."""
     with _snapshot(exclusive=True):
         rebuilt = rebuilt_facts()
         RollupFact.objects.all().delete()
@@ -182,10 +188,11 @@ def rollups_rebuild() -> int:
             ),
             batch_size=2_000,
         )
+        cube_rebuild()
     return len(rebuilt)
 
 
-def rollups_nightly() -> list[Difference]:
+def rollups_nightly() -> list[Difference | CubeDifference]:
     """The nightly beat: verify first (the differences are logged), then rebuild."""
     differences = rollups_verify()
     for difference in differences:

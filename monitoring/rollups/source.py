@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from monitoring.rollups.cube import quarter_of
 from monitoring.rollups.rebuild import Key, Scope, rebuilt_facts
 from monitoring.rollups.selectors import GROUPINGS
 
@@ -26,6 +27,7 @@ from monitoring.rollups.selectors import GROUPINGS
 # of the region.
 _PART: dict[str, Any] = {
     "day": lambda key: key[0],
+    "quarter": lambda key: quarter_of(key[0]),
     "region": lambda key: key[1],
     "province": lambda key: key[1][:2],
     "prefecture": lambda key: key[1][:4],

@@ -1,10 +1,12 @@
 """Rollup facts written directly, for the dashboard tests: the panels read rollups only, and the
-events that produce facts are tested in tests/monitoring/rollups/."""
+events that produce facts are tested in tests/monitoring/rollups/. Each fact is added to the
+quarterly cube too, as a fold adds it."""
 
 from __future__ import annotations
 
 import datetime
 
+from monitoring.rollups.cube import cube_add
 from monitoring.rollups.models import RollupFact
 
 
@@ -19,6 +21,7 @@ def fact(
     programme_id: int | None = None,
     base_id: int | None = None,
 ) -> RollupFact:
+    cube_add({(day, region, sector, modality, programme_id or 0, base_id or 0, str(metric)): value})
     return RollupFact.objects.create(
         metric=metric,
         value=value,

@@ -134,10 +134,10 @@ def read(
 
 
 def by_quarter(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """{quarter: {metric: total}} from rows grouped by day."""
+    """{quarter: {metric: total}} from rows grouped by quarter."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        totals[quarter_of(row["day"])][row["metric"]] += row["value"]
+        totals[quarter_of(row["quarter"])][row["metric"]] += row["value"]
     return totals
 
 

@@ -100,14 +100,14 @@ def scale(filters: DashboardFilters, reader: Reader) -> Panel:
             reader,
             filters,
             REPORT_METRICS,
-            ("day",),
+            ("quarter",),
             by_sector=False,
             by_modality=False,
             start=min(base_start, year_before),
             end=max(filters.period.end, today),
         )
     )
-    items = by_quarter(read(reader, filters, [Metric.REPORTED_ITEMS], ("day",), by_sector=False))
+    items = by_quarter(read(reader, filters, [Metric.REPORTED_ITEMS], ("quarter",), by_sector=False))
     reported = {quarter: t for quarter, t in reports.items() if any(t.get(metric, 0) for metric in REPORT_METRICS)}
     revenue = {quarter: t.get(Metric.REPORTED_REVENUE_FEN, 0) for quarter, t in reported.items()}
     changes = {

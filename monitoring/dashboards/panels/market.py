@@ -47,7 +47,7 @@ def tenders(filters: DashboardFilters, reader: Reader) -> Panel:
         Metric.AWARD_VALUE_FEN,
         Metric.AWARD_BUDGET_FEN,
     ]
-    totals = by_quarter(read(reader, filters, metrics, ("day",)))
+    totals = by_quarter(read(reader, filters, metrics, ("quarter",)))
     rows = []
     for quarter in quarters_between(filters.period.start, filters.period.end):
         t = totals.get(quarter, {})

@@ -5,14 +5,16 @@ one transaction, deleting the pending deltas the new facts include (events commi
 keep theirs; see monitoring.rollups.services). Prints how many facts it wrote; exit status 0.
 
 With --verify: changes nothing; compares the facts plus pending deltas with the rebuilt figures,
-prints each difference (metric, day, region, sector, modality, programme: rebuilt and current
-values) and exits with status 1 when there is any, 0 when they agree.
+and the quarterly cube with the sums of the facts; prints each difference (metric, day, region,
+sector, modality, programme: rebuilt and current values; for the cube, its row's dimensions: the
+facts' sum and the cube's value) and exits with status 1 when there is any, 0 when they agree.
 """
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from monitoring.rollups.cube import CubeDifference
 from monitoring.rollups.services import rollups_rebuild, rollups_verify
 
 
@@ -30,7 +32,12 @@ class Command(BaseCommand):
             for difference in differences:
                 self.stdout.write(str(difference))
             if differences:
-                raise CommandError(f"{len(differences)} rollup facts differ from the source tables.", returncode=1)
+                cube = sum(isinstance(difference, CubeDifference) for difference in differences)
+                raise CommandError(
+                    f"{len(differences) - cube} rollup facts differ from the source tables;"
+                    f" {cube} cube rows differ from the facts.",
+                    returncode=1,
+                )
             self.stdout.write("Rollups agree with the source tables.")
             return
         written = rollups_rebuild()

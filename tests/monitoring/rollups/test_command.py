@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from monitoring.models import Metric, RollupDelta, RollupFact
+from monitoring.models import Metric, RollupCube, RollupDelta, RollupFact
 from registry.talent import services as talent_services
 from tests.factories.monitoring_rollups import issuer_staff
 from tests.factories.talent import CertificateFactory, PersonFactory
@@ -53,7 +53,7 @@ def test_verify_reports_each_difference_exits_1_and_changes_nothing():
         f"certificates_level_3 {DAY} region=510100 sector=- modality=- programme=- base=-: rebuilt 1, current 0"
         in output
     )
-    assert "2 rollup facts differ" in output
+    assert "2 rollup facts differ from the source tables; 16 cube rows differ from the facts." in output
     assert list(RollupFact.objects.values_list("metric", "value")) == [(Metric.AWARDS, 2)]
 
 
@@ -69,5 +69,7 @@ def test_rebuild_replaces_the_facts_then_verify_agrees():
     assert list(facts.values_list("day", "region", "metric", "value")) == [
         (DAY, "510100", Metric.CERTIFICATES_LEVEL_3, 1)
     ]
+    national = RollupCube.objects.get(level=0, sector="*", modality="*", metric=Metric.CERTIFICATES_LEVEL_3)
+    assert (national.quarter, national.value) == (DAY.replace(month=4, day=1), 1)
     assert not RollupDelta.objects.exists()
     assert _run("--verify")[0] == 0

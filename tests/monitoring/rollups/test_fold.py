@@ -8,7 +8,8 @@ import datetime
 import pytest
 from django.db.models import Sum
 
-from monitoring.models import Metric, RollupDelta, RollupFact
+from monitoring.models import Metric, RollupCube, RollupDelta, RollupFact
+from monitoring.rollups.cube import cube_differences
 from monitoring.rollups.events import delta
 from monitoring.rollups.selectors import rollup_totals
 from monitoring.rollups.services import rollups_fold, rollups_rebuild, rollups_verify
@@ -136,14 +137,24 @@ def test_the_selector_refuses_an_unknown_grouping():
 def test_a_rebuild_replaces_wrong_facts_and_clears_the_deltas():
     RollupFact.objects.create(day=DAY, region="510100", metric=Metric.AWARDS, value=99)
     _deltas(delta(Metric.AWARDS, 1, day=DAY, region="510100"))
-    assert [str(d) for d in rollups_verify()] == [
-        f"awards {DAY} region=510100 sector=- modality=- programme=- base=-: rebuilt 0, current 100"
+    differences = [str(d) for d in rollups_verify()]
+    # The fact, then the 16 cube rows it should be in (it was written straight to the table).
+    assert (
+        differences[0] == f"awards {DAY} region=510100 sector=- modality=- programme=- base=-: rebuilt 0, current 100"
+    )
+    assert differences[1:] == [
+        f"cube awards quarter 2026-01-01 level {level} region={region} sector={sector} modality={modality}"
+        " programme=- base=-: facts 99, cube 0"
+        for level, region in ((0, "-"), (2, "51"), (4, "5101"), (6, "510100"))
+        for sector in ("-", "*")
+        for modality in ("-", "*")
     ]
 
     rollups_rebuild()
 
     assert not RollupFact.objects.exists()  # the source tables hold no award
     assert not RollupDelta.objects.exists()
+    assert not RollupCube.objects.exists()
     assert rollups_verify() == []
 
 
@@ -166,6 +177,8 @@ def test_two_folds_at_once_fold_every_delta_exactly_once():
     assert not RollupDelta.objects.exists()
     assert RollupFact.objects.count() == 3
     assert RollupFact.objects.aggregate(total=Sum("value"))["total"] == expected
+    assert cube_differences() == []
+    assert RollupCube.objects.get(level=0, sector="*", modality="*").value == expected
 
 
 @pytest.mark.postgres
