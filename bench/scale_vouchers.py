@@ -53,6 +53,7 @@ from portal.accounts.models import User
 from registry.models import DeclaredRelation, Membership, Organisation, Region, Shareholder, VerificationStatus
 from registry.related_parties import related_parties
 from registry.roles import OrganisationKind, Role
+from vouchers import ledger, totals
 from vouchers.codes import ALPHABET, LENGTH
 from vouchers.models import (
     Account,
@@ -66,11 +67,14 @@ from vouchers.models import (
     ProgrammeKind,
     ProgrammeState,
     ProviderRule,
+    RedeemedByHolder,
+    RedeemedOnTarget,
     Redemption,
     RedemptionState,
     SettlementClaim,
     TransactionKind,
     Voucher,
+    VoucherBalance,
     VoucherState,
 )
 
@@ -227,12 +231,15 @@ def generate(*, vouchers: int = VOUCHERS, regions: int = REGIONS, log: Any = pri
         for programme in programmes:
             _history(rng, world, programme)
         counts = _load(world)
+        # Written straight into the tables: no posting or confirmation kept the running totals.
+        ledger.rebuild_balances()
+        totals.rebuild()
         log(
             f"vouchers: {len(programmes)} programmes, "
             + ", ".join(f"{n:,} {model.__name__}" for model, n in counts.items())
             + f" in {time.perf_counter() - started:.1f} s"
         )
-    tables = ", ".join(model._meta.db_table for model in counts)
+    tables = ", ".join(model._meta.db_table for model in [*counts, VoucherBalance, RedeemedOnTarget, RedeemedByHolder])
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
 

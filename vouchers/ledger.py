@@ -1,5 +1,7 @@
 """Posting to the voucher ledger: the one place that writes `LedgerTransaction` and `LedgerEntry`
-rows. A posting is balanced (its legs sum to zero) or it is refused before anything is written.
+rows, and the vouchers' running balances (`VoucherBalance`), which each posting adds its legs to
+in the same statement or transaction. A posting is balanced (its legs sum to zero) or it is
+refused before anything is written.
 
 It takes ids, not rows: a redemption, the hot path, knows its voucher and programme by id only."""
 
@@ -12,12 +14,13 @@ from django.utils import timezone
 
 from portal import prepared
 from portal.accounts.models import User
-from vouchers.models import Account, LedgerEntry, LedgerTransaction
+from vouchers.models import Account, LedgerEntry, LedgerTransaction, VoucherBalance
 
 # Written by hand (prepared statements): every redemption posts, and the ORM's inserts cost more
 # processor time than the database's.
 _TRANSACTION = LedgerTransaction._meta.db_table
 _ENTRY = LedgerEntry._meta.db_table
+_BALANCE = VoucherBalance._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,31 @@ def _checked(
     return [programme_id, str(kind), voucher_id, redemption_id, claim_id, created_at, created_by]
 
 
+def _balance_changes(legs: list[Leg]) -> dict[tuple[int, str], int]:
+    """What the legs add to each voucher's balances (legs of the programme's own accounts have no
+    voucher and no running balance)."""
+    changes: dict[tuple[int, str], int] = {}
+    for leg in legs:
+        if leg.voucher_id is not None:
+            pocket = (leg.voucher_id, str(leg.account))
+            changes[pocket] = changes.get(pocket, 0) + leg.amount_fen
+    return changes
+
+
+def _balances_statement(legs: list[Leg]) -> tuple[str, list[object]] | None:
+    """One upsert adding the legs to the vouchers' running balances (PostgreSQL and SQLite both
+    have INSERT … ON CONFLICT DO UPDATE); None when no leg is a voucher's."""
+    changes = _balance_changes(legs)
+    if not changes:
+        return None
+    values = ", ".join(["(%s, %s, %s)"] * len(changes))
+    sql = (
+        f"INSERT INTO {_BALANCE} (voucher_id, account, amount_fen) VALUES {values}"
+        f" ON CONFLICT (voucher_id, account) DO UPDATE SET amount_fen = {_BALANCE}.amount_fen + excluded.amount_fen"
+    )
+    return sql, [value for (voucher, account), amount in changes.items() for value in (voucher, account, amount)]
+
+
 def _leg_values(programme_id: int, legs: list[Leg]) -> list[object]:
     return [value for leg in legs for value in (programme_id, str(leg.account), leg.voucher_id, leg.amount_fen)]
 
@@ -92,6 +120,9 @@ def post(
     if row is None:
         raise RuntimeError("INSERT … RETURNING returned no row")
     prepared.fetchone(_insert_legs(legs, "%s"), _legs_with(row[0], _leg_values(programme_id, legs)))
+    balances = _balances_statement(legs)
+    if balances is not None:
+        prepared.fetchone(*balances)
     return int(row[0])
 
 
@@ -126,10 +157,26 @@ def move_statements(
         redemption_id=redemption_id,
         claim_id=None,
     )
-    return [
+    parts: list[tuple[str, str, list[object]]] = [
         ("ledger_transaction", _INSERT_TRANSACTION, values),
         ("ledger_legs", _insert_legs(legs, "(SELECT id FROM ledger_transaction)"), _leg_values(programme_id, legs)),
     ]
+    balances = _balances_statement(legs)
+    if balances is not None:
+        parts.append(("ledger_balances", *balances))
+    return parts
+
+
+def rebuild_balances() -> None:
+    """Recompute every voucher's running balances from the entries: for a data set written straight
+    into the tables (the benchmarks' scale data), which no posting added up."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_BALANCE}")
+        cursor.execute(
+            f"INSERT INTO {_BALANCE} (voucher_id, account, amount_fen)"
+            f" SELECT voucher_id, account, SUM(amount_fen) FROM {_ENTRY} WHERE voucher_id IS NOT NULL"
+            " GROUP BY voucher_id, account"
+        )
 
 
 def move(

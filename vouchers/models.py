@@ -478,3 +478,83 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount_fen}"
+
+
+# --- Running totals ---------------------------------------------------------------------------
+#
+# A redemption's rules read sums that grow with every redemption: the voucher's balance (its
+# ledger entries), what a programme has paid of the target, what the holder has used this year. A
+# compute voucher may be redeemed thousands of times, and summing its history under the locks made
+# each redemption slower than the one before. These rows keep the sums instead. They are derived,
+# never typed in: each is added to by the statement that writes what it sums (the ledger's legs,
+# a redemption's confirmation), and `verify_voucher_ledger` checks each against what it sums.
+
+
+class VoucherBalance(models.Model):
+    """One voucher's balance in one ledger account: the sum of its entries there (`vouchers.ledger`
+    adds each leg as it writes it)."""
+
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="balances", db_index=False)
+    account = models.CharField(_("account"), max_length=16, choices=Account.choices)
+    amount_fen = models.BigIntegerField(_("amount (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("voucher balance")
+        verbose_name_plural = _("voucher balances")
+        constraints = [models.UniqueConstraint(fields=["voucher", "account"], name="vouchers_balance_pocket")]
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id} {self.account} {self.amount_fen}"
+
+
+class RedeemedOnTarget(models.Model):
+    """What one programme's vouchers have redeemed (confirmed) on one contract or external order:
+    the coverage rule and the one-programme-per-region rule read it (`vouchers.totals`)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    # The unique constraints begin with the target: they serve the lookups by target too.
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    order = models.ForeignKey(
+        ExternalOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    amount_fen = models.BigIntegerField(_("amount (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("amount redeemed on a contract or order")
+        verbose_name_plural = _("amounts redeemed on contracts and orders")
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "programme"], name="vouchers_redeemed_contract"),
+            models.UniqueConstraint(fields=["order", "programme"], name="vouchers_redeemed_order"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(contract__isnull=False, order__isnull=True)
+                    | models.Q(contract__isnull=True, order__isnull=False)
+                ),
+                name="vouchers_redeemed_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.contract_id or self.order_id} {self.amount_fen}"
+
+
+class RedeemedByHolder(models.Model):
+    """What one holder has redeemed (confirmed) of one programme in one calendar year: the annual
+    cap reads it (`vouchers.totals`)."""
+
+    holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"), default=0)
+
+    class Meta:
+        verbose_name = _("amount redeemed by a holder in a year")
+        verbose_name_plural = _("amounts redeemed by holders in a year")
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "programme", "year"], name="vouchers_redeemed_holder_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} {self.programme_id} {self.year} {self.amount_fen}"

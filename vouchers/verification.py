@@ -21,11 +21,14 @@ from vouchers.models import (
     LedgerEntry,
     LedgerTransaction,
     Programme,
+    RedeemedByHolder,
+    RedeemedOnTarget,
     Redemption,
     RedemptionState,
     SettlementClaim,
     TransactionKind,
     Voucher,
+    VoucherBalance,
     VoucherState,
 )
 
@@ -53,6 +56,7 @@ def ledger_violations() -> Iterator[Violation]:
     yield from _redemptions_booked()
     yield from _claims_booked()
     yield from _rules_of_redemption()
+    yield from _running_totals()
 
 
 def _balanced_transactions() -> Iterator[Violation]:
@@ -220,3 +224,32 @@ def _related(pairs: set[tuple[int, int]]) -> Iterator[tuple[int, int]]:
         for provider in sorted(asked[holder]):
             if provider != holder and provider in found:
                 yield holder, provider
+
+
+def _running_totals() -> Iterator[Violation]:
+    """Each running total the redemption's rules read equals the sum it stands for (a pocket never
+    posted to and a total never added to count as zero, kept or not)."""
+    kept: list[tuple[str, dict[Any, int], dict[Any, int]]] = [
+        (
+            "voucher balance",
+            _sums(VoucherBalance.objects.all(), "voucher", "account"),
+            _sums(LedgerEntry.objects.filter(voucher__isnull=False), "voucher", "account"),
+        ),
+        (
+            "redeemed on target",
+            _sums(RedeemedOnTarget.objects.all(), "programme", "contract", "order"),
+            _sums(Redemption.objects.filter(state__in=USED), "programme", "contract", "order"),
+        ),
+        (
+            "redeemed by holder",
+            _sums(RedeemedByHolder.objects.all(), "holder", "programme", "year"),
+            _sums(Redemption.objects.filter(state__in=USED), "holder", "programme", "year"),
+        ),
+    ]
+    for name, totals, sums in kept:
+        for key in sorted(totals.keys() | sums.keys(), key=str):
+            if totals.get(key, 0) != sums.get(key, 0):
+                yield Violation(
+                    "running_total",
+                    f"{name} {key}: kept as {totals.get(key, 0)} fen, the rows sum to {sums.get(key, 0)}",
+                )

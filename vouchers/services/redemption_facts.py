@@ -8,7 +8,8 @@ by hand, in SQL that PostgreSQL and SQLite (the embedded `make run`) both run:
 1. `parties`, before the transaction: the target, its holder and provider, the holder's voucher
    with the code, and whether the actor acts for either side;
 2. `lock`, in the transaction: the holder's vouchers of the programme (by id), then the target row;
-3. `facts`, under those locks: everything the rules of DESIGN §6 read, including the sums.
+3. `facts`, under those locks: everything the rules of DESIGN §6 read, the sums included, which
+   are running totals (`vouchers.ledger`'s balances, `vouchers.totals`): one row each.
 
 Each goes as a prepared statement (`portal.prepared`): planning them took longer than running them.
 
@@ -36,12 +37,23 @@ from portal.audit.services import head_sql
 from registry.models import Membership, Organisation
 from registry.related_parties import related_pair_statement
 from vouchers import selectors
-from vouchers.models import Account, ExternalOrder, LedgerEntry, Programme, Redemption, Voucher
+from vouchers.models import (
+    Account,
+    ExternalOrder,
+    Programme,
+    RedeemedByHolder,
+    RedeemedOnTarget,
+    Redemption,
+    Voucher,
+    VoucherBalance,
+)
 
 _VOUCHER = Voucher._meta.db_table
 _PROGRAMME = Programme._meta.db_table
 _LISTED = Programme.providers.through._meta.db_table
-_ENTRY = LedgerEntry._meta.db_table
+_BALANCE = VoucherBalance._meta.db_table
+_ON_TARGET = RedeemedOnTarget._meta.db_table
+_BY_HOLDER = RedeemedByHolder._meta.db_table
 _REDEMPTION = Redemption._meta.db_table
 _ORGANISATION = Organisation._meta.db_table
 _MEMBERSHIP = Membership._meta.db_table
@@ -173,28 +185,27 @@ def _facts_statement(
     year: object,
     actor_id: object,
     idempotency_key: object,
-    used_states: tuple[str, ...],
 ) -> _Statement:
-    used = ", ".join(["%s"] * len(used_states))
+    """The facts' statement. The sums the rules need are running totals (`VoucherBalance`,
+    `RedeemedOnTarget`, `RedeemedByHolder`): one row each, however long the history."""
     state = f"t.{kind.state}" if kind.state else "NULL"
     paid = f"EXISTS(SELECT 1 FROM {_PAYMENT} mp WHERE mp.contract_id = t.id)" if kind.paid_by_milestones else "0 = 1"
-    on_target = f"FROM {_REDEMPTION} x WHERE x.{kind.redemption_column} = t.id AND x.state IN ({used})"
+    on_target = f"FROM {_ON_TARGET} u WHERE u.{kind.redemption_column} = t.id"
     sql = f"""
         SELECT v.holder_id, v.state, v.valid_from, v.valid_until,
-            (SELECT COALESCE(SUM(e.amount_fen), 0) FROM {_ENTRY} e WHERE e.voucher_id = v.id AND e.account = %s),
+            (SELECT COALESCE(SUM(b.amount_fen), 0) FROM {_BALANCE} b WHERE b.voucher_id = v.id AND b.account = %s),
             p.id, p.state, p.valid_from, p.valid_until, p.coverage_bp, p.holder_cap_fen, p.provider_rule,
             r.code, r.level, a.region_id,
             {state}, {paid}, t.value_fen,
             s.id, s.name, s.status, s.kind, s.region_id,
             EXISTS(SELECT 1 FROM {_LISTED} pp WHERE pp.programme_id = p.id AND pp.organisation_id = s.id),
-            (SELECT COALESCE(SUM(x.amount_fen), 0) {on_target} AND x.programme_id = p.id),
-            (SELECT COALESCE(SUM(x.amount_fen), 0) {on_target}),
-            (SELECT COALESCE(SUM(x.amount_fen), 0) FROM {_REDEMPTION} x
-              WHERE x.holder_id = v.holder_id AND x.programme_id = p.id AND x.year = %s AND x.state IN ({used})),
-            EXISTS(SELECT 1 FROM {_REDEMPTION} x
-              JOIN {_PROGRAMME} xp ON xp.id = x.programme_id JOIN {_ORGANISATION} xa ON xa.id = xp.authority_id
-              WHERE x.{kind.redemption_column} = t.id AND x.state IN ({used})
-                AND x.programme_id <> p.id AND xa.region_id = a.region_id),
+            (SELECT COALESCE(SUM(u.amount_fen), 0) {on_target} AND u.programme_id = p.id),
+            (SELECT COALESCE(SUM(u.amount_fen), 0) {on_target}),
+            (SELECT COALESCE(SUM(h.amount_fen), 0) FROM {_BY_HOLDER} h
+              WHERE h.holder_id = v.holder_id AND h.programme_id = p.id AND h.year = %s),
+            EXISTS(SELECT 1 FROM {_ON_TARGET} u
+              JOIN {_PROGRAMME} xp ON xp.id = u.programme_id JOIN {_ORGANISATION} xa ON xa.id = xp.authority_id
+              WHERE u.{kind.redemption_column} = t.id AND u.programme_id <> p.id AND xa.region_id = a.region_id),
             (SELECT x.id FROM {_REDEMPTION} x
               WHERE x.requested_by_id = %s AND x.idempotency_key = %s AND x.idempotency_key <> '')
         FROM {_VOUCHER} v
@@ -205,18 +216,7 @@ def _facts_statement(
         JOIN {_ORGANISATION} s ON s.id = t.{kind.provider}
         WHERE v.id = %s AND t.id = %s
     """
-    params: list[object] = [
-        Account.ISSUED.value,
-        *used_states,
-        *used_states,
-        year,
-        *used_states,
-        *used_states,
-        actor_id,
-        idempotency_key,
-        voucher_id,
-        target_id,
-    ]
+    params: list[object] = [Account.ISSUED.value, year, actor_id, idempotency_key, voucher_id, target_id]
     return sql, params
 
 
@@ -228,7 +228,6 @@ def facts(
     year: int,
     actor: User,
     idempotency_key: str,
-    used_states: tuple[str, ...],
 ) -> Facts:
     row = prepared.fetchone(
         *_facts_statement(
@@ -238,7 +237,6 @@ def facts(
             year=year,
             actor_id=actor.pk,
             idempotency_key=idempotency_key,
-            used_states=used_states,
         )
     )
     if row is None:
@@ -341,7 +339,6 @@ def _function_sql(kind: _TargetTable) -> str:
             year=var("p_year"),
             actor_id=var("p_actor"),
             idempotency_key=var("p_key"),
-            used_states=selectors.USED_STATES,
         )
     )
     columns = [f"f{index}" for index in range(len(_FACTS_OUT))]

@@ -40,7 +40,7 @@ from portal.money import format_fen, hundredths_text
 from registry.models import Organisation, VerificationStatus, subtree_prefix_of
 from registry.related_parties import are_related
 from registry.roles import OrganisationKind
-from vouchers import ledger, selectors
+from vouchers import ledger, totals
 from vouchers.codes import normalise_code
 from vouchers.models import (
     REDEMPTION_TRANSITIONS,
@@ -194,7 +194,6 @@ def _checked_facts(
         year=today.year,
         actor=actor,
         idempotency_key=idempotency_key,
-        used_states=selectors.USED_STATES,
     )
     if facts.replay_id is None:
         related = are_related(facts.holder_id, facts.provider_id)
@@ -217,7 +216,11 @@ def _posting(actor: User, redemption: Redemption) -> dict[str, Any]:
 
 
 def _book(*, actor: User, redemption: Redemption) -> None:
+    """A confirmed redemption's writes besides its own row: the ledger posting, the running totals
+    the rules read and the rollup delta."""
     ledger.move(**_posting(actor, redemption))
+    totals.count_used(redemption)
+    rollup_events.voucher_redeemed(redemption)
 
 
 def _audited_voucher(redemption: Redemption) -> Voucher:
@@ -393,7 +396,6 @@ def _redeem(request: _Request) -> RedeemOutcome:
             raise _key_reused() from error
         if holder_side:
             _book(actor=request.actor, redemption=redemption)
-            rollup_events.voucher_redeemed(redemption)
         audit_record(
             actor=request.actor,
             action=_audit_action(holder_side),
@@ -451,6 +453,7 @@ def _redeem_in_two_calls(request: _Request) -> RedeemOutcome:
             ]
             if holder_side:
                 parts += ledger.move_statements(**_posting(request.actor, redemption))
+                parts += totals.used_statements(redemption)
                 parts.append(("rollup", *rollup_events.voucher_redeemed_statement(redemption)))
             entry, (entry_insert, head_update) = audit_entry_statements(
                 actor=request.actor,
@@ -508,7 +511,6 @@ def redemption_confirm(*, actor: User, redemption: Redemption, today: datetime.d
         redemption.confirmed_at = timezone.now()
         redemption.save(update_fields=["state", "year", "confirmed_by", "confirmed_at"])
         _book(actor=actor, redemption=redemption)
-        rollup_events.voucher_redeemed(redemption)
         audit_record(
             actor=actor,
             action="voucher.redeem",

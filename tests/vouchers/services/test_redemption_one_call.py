@@ -18,7 +18,6 @@ from registry import services as registry_services
 from registry.related_parties import are_related
 from tests.factories.vouchers import YUAN, holder_of, issued_voucher, redeemable, redeemable_order
 from tests.vouchers.services.helpers import assert_ledger_verifies, redeem
-from vouchers import selectors
 from vouchers.models import LedgerTransaction, Redemption, RedemptionState, TransactionKind
 from vouchers.services import redemption_facts
 from vouchers.services.redemption_facts import CONTRACT, ORDER
@@ -42,7 +41,6 @@ def both_ways(kind, target_id, voucher, actor, key=""):
             year=year,
             actor=actor,
             idempotency_key=key,
-            used_states=selectors.USED_STATES,
         )
     return locked, parties, facts
 

@@ -24,18 +24,21 @@ from tests.factories.vouchers import (
     redeemable_order,
 )
 from tests.vouchers.services.helpers import redeem
-from vouchers import services
+from vouchers import ledger, services, totals
 from vouchers.models import (
     Account,
     ClaimState,
     ExternalOrder,
     LedgerEntry,
     Programme,
+    RedeemedByHolder,
+    RedeemedOnTarget,
     Redemption,
     RedemptionState,
     SettlementClaim,
     TransactionKind,
     Voucher,
+    VoucherBalance,
 )
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +124,10 @@ def _related_party(books) -> None:
     )
 
 
+def _running_balance(books) -> None:
+    VoucherBalance.objects.filter(voucher=books.voucher, account=Account.ISSUED).update(amount_fen=F("amount_fen") + 1)
+
+
 def _budget_changed(books) -> None:
     Programme.objects.filter(pk=books.programme.pk).update(budget_fen=10 * YUAN)
 
@@ -136,6 +143,7 @@ def _budget_changed(books) -> None:
         (_second_programme, "second_programme"),
         (_related_party, "related_party"),
         (_budget_changed, "funding"),
+        (_running_balance, "running_total"),
     ],
 )
 def test_each_kind_of_corruption_fails_naming_its_rule_first(books, corrupt, rule):
@@ -169,7 +177,8 @@ def test_a_redemption_with_no_booking_is_named(books):
 
     assert first == ["voucher_balance"]
     assert "redemption_booking" in named
-    assert set(named) == {"voucher_balance", "redeemed_account", "redemption_booking"}
+    # and the running totals, which only the services add to
+    assert set(named) == {"voucher_balance", "redeemed_account", "redemption_booking", "running_total"}
     assert error == f"voucher ledger: {len(named)} violation(s) found"
 
 
@@ -180,3 +189,30 @@ def test_a_claim_and_redemption_marked_settled_without_the_transaction_are_named
     named, _error = violations("--all")
 
     assert {"claim_booking", "redeemed_account"} <= set(named)
+
+
+def test_the_running_totals_rebuilt_from_the_rows_are_the_ones_the_services_kept(books):
+    """What the scale data set's loader does (rebuild from the rows) gives what every posting and
+    confirmation added up, row for row."""
+    redeem(books.provider_user, books.voucher, 1_000 * YUAN, order=books.order)  # pending: counts nothing
+    services.claim_disburse(
+        actor=books.officer, claim=books.claim, transfer_number="GK-2", transferred_on=timezone.localdate()
+    )
+    kept = running_totals()
+    assert kept[0]  # balances of the voucher's issued, redeemed and settled accounts
+    assert kept[1] == [(books.programme.pk, None, books.order.pk, 30_000 * YUAN)]
+    assert kept[2] == [(books.voucher.holder_id, books.programme.pk, timezone.localdate().year, 30_000 * YUAN)]
+
+    ledger.rebuild_balances()
+    totals.rebuild()
+
+    assert running_totals() == kept
+    assert verify() == "voucher ledger verified: every invariant holds\n"
+
+
+def running_totals() -> list[list[tuple]]:
+    return [
+        sorted(VoucherBalance.objects.values_list("voucher", "account", "amount_fen")),
+        sorted(RedeemedOnTarget.objects.values_list("programme", "contract", "order", "amount_fen")),
+        sorted(RedeemedByHolder.objects.values_list("holder", "programme", "year", "amount_fen")),
+    ]
