@@ -35,12 +35,17 @@ _ADD_BY_HOLDER = _upsert(_BY_HOLDER, ["holder_id", "programme_id", "year"])
 def used_statements(redemption: Redemption) -> list[tuple[str, str, list[object]]]:
     """What a redemption now confirmed adds, as parts of a WITH statement (name, statement,
     parameters): the redemption on PostgreSQL sends its writes as one statement."""
-    if redemption.contract_id is not None:
-        on_target = (_ADD_ON_CONTRACT, [redemption.contract_id, redemption.programme_id, redemption.amount_fen])
-    else:
-        on_target = (_ADD_ON_ORDER, [redemption.order_id, redemption.programme_id, redemption.amount_fen])
-    by_holder = [redemption.holder_id, redemption.programme_id, redemption.year, redemption.amount_fen]
-    return [("redeemed_on_target", *on_target), ("redeemed_by_holder", _ADD_BY_HOLDER, by_holder)]
+    on_contract = redemption.contract_id is not None
+    target: list[object] = [
+        redemption.contract_id if on_contract else redemption.order_id,
+        redemption.programme_id,
+        redemption.amount_fen,
+    ]
+    by_holder: list[object] = [redemption.holder_id, redemption.programme_id, redemption.year, redemption.amount_fen]
+    return [
+        ("redeemed_on_target", _ADD_ON_CONTRACT if on_contract else _ADD_ON_ORDER, target),
+        ("redeemed_by_holder", _ADD_BY_HOLDER, by_holder),
+    ]
 
 
 def count_used(redemption: Redemption) -> None:
