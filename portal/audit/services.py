@@ -14,7 +14,7 @@ from django.utils import timezone
 from portal import prepared
 from portal.accounts.models import User
 from portal.audit.chain import HASHED_FIELDS, chain_of, entry_hash, to_json_value
-from portal.audit.models import AuditChainHead, AuditEntry
+from portal.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
 
 SYSTEM_ACTOR_LABEL = "system"
 
@@ -40,6 +40,10 @@ _INSERT_ENTRY = (
     f" VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))}) RETURNING id"
 )
 _UPDATE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s WHERE id = %s"
+# A chain's first head, race-free: of two transactions making it at once, the second waits for the
+# first and then finds the row. Plain SQL rather than `bulk_create`, whose own `atomic` a caller in a
+# transaction of psycopg's (the redemption's) could not have.
+_CREATE_HEAD = f"INSERT INTO {_HEAD} (id, seq, hash) VALUES (%s, 0, %s) ON CONFLICT (id) DO NOTHING"
 
 
 def head_sql() -> str:
@@ -52,7 +56,7 @@ def locked_head(chain: int) -> tuple[int, str]:
     head = prepared.fetchone(head_sql(), [chain])
     if head is None:
         # First entry of this chain: create its head race-free, then lock it.
-        AuditChainHead.objects.bulk_create([AuditChainHead(pk=chain)], ignore_conflicts=True)
+        prepared.send(_CREATE_HEAD, [chain, GENESIS_HASH])
         head = prepared.fetchone(head_sql(), [chain])
     if head is None:
         raise RuntimeError(f"audit chain head {chain} missing after its creation")
