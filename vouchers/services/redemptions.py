@@ -406,32 +406,19 @@ def _redeem(request: _Request) -> RedeemOutcome:
     return RedeemOutcome(redemption=redemption, replayed=False)
 
 
-def _transaction() -> contextlib.AbstractContextManager[object]:
-    """The redemption's transaction on PostgreSQL. When it is the service's own, psycopg's, in
-    pipeline mode: the BEGIN travels with the read, and the write with the COMMIT, so the
-    transaction costs two round trips; and psycopg's transaction costs less processor time than
-    Django's `atomic` (its autocommit switching and bookkeeping), which matters on this path only.
-    Nothing in it registers `on_commit` callbacks, which Django would run at once here. A write's
-    error (the idempotency key taken at the same moment) comes back with the COMMIT, and the
-    transaction is rolled back. Inside a caller's transaction it is a savepoint of Django's,
-    without the pipeline: there the error would come back after the savepoint's release, too late
-    for the savepoint to undo the writes cleanly."""
-    if connection.in_atomic_block:
-        return transaction.atomic()
-    raw = connection.connection
-    stack = contextlib.ExitStack()
-    stack.enter_context(raw.pipeline())
-    stack.enter_context(raw.transaction())
-    return stack
-
-
 def _redeem_in_two_calls(request: _Request) -> RedeemOutcome:
     """PostgreSQL's way, the same steps and rules in two round trips inside the transaction: one
     call reads (`redemption_facts.locked_facts`), `check_rules` decides in Python, and one
     statement writes the redemption, its ledger posting, its rollup delta and its audit entry."""
     redemption_facts.prepare_functions()
+    # In psycopg's pipeline mode the BEGIN travels with the read, and the writes with the COMMIT:
+    # two round trips in all. A write's error (the idempotency key taken at the same moment)
+    # comes back with the COMMIT, which the transaction's exit sends. Only when the transaction is
+    # this service's own: inside a caller's, the error would come back after the savepoint's
+    # release, too late for the savepoint to undo the writes cleanly.
+    pipeline = connection.connection.pipeline() if not connection.in_atomic_block else contextlib.nullcontext()
     try:
-        with connection.wrap_database_errors, _transaction():
+        with connection.wrap_database_errors, pipeline, transaction.atomic():
             locked = redemption_facts.locked_facts(
                 kind=request.kind,
                 target_id=request.target_id,
