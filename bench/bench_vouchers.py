@@ -2,6 +2,13 @@
 clients, with zero over-redemption, as a ratio to `pgbench -N` on the same PostgreSQL in the same
 run (target ≥ 0.25); once through the service layer, once through HTTP with gunicorn.
 
+The service layer is measured as such: each client is one signed-in user, loaded once, calling
+`voucher_redeem`. Two more measures frame it: the same with the user read afresh before every call
+(as a server worker reads each request's user; the figure of the runs before 2026-11-28's fourth
+pass), and a floor, 16 clients running an empty transaction of the redemption's shape (pipeline
+mode, Django's `atomic`, one prepared read, one statement sent with the COMMIT): what any service
+of that shape could reach on this machine.
+
 Each run makes what it consumes, through the services: a programme of its own (opened by the
 officer of a voucher authority of the scale data set), a voucher for each of 15 enterprises of the
 authority's region, each the buyer of an active contract of the exchange that no voucher has paid
@@ -16,7 +23,7 @@ next run starts from contracts still untouched.
 
 pgbench runs its TPC-B-like script without the updates of the small tables (`-N`) on a scratch
 database (`portal_pgbench`, scale 10, made on first use) with the same 16 clients and duration.
-Each measure runs three times, alternating (pgbench, service, HTTP): the rates are the medians,
+Each measure runs three times, alternating (pgbench, then each mode): the rates are the medians,
 the ratios the median of each round's ratio to the pgbench just before it. One client alone, once,
 shows how far 16 scale. Finally `verify_voucher_ledger`'s checks run over the whole database, timed.
 """
@@ -52,7 +59,15 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from bench.harness import Result
-from bench.voucher_clients import Lane, Plan, Tally, http_client, service_client
+from bench.voucher_clients import (
+    Lane,
+    Plan,
+    Tally,
+    floor_client,
+    http_client,
+    service_client,
+    service_client_user_per_call,
+)
 from marketplace.models import Contract, ContractState, MilestonePayment
 from marketplace.services._common import SUPPLIER_KINDS
 from portal.accounts.models import User
@@ -74,6 +89,7 @@ GUNICORN_WORKERS = 4
 PGBENCH_DATABASE = "portal_pgbench"
 PGBENCH_SCALE = 10
 PGBENCH = "/usr/bin/pgbench"
+FLOOR = "floor: an empty transaction of the same shape"
 
 
 def run() -> list[Result]:
@@ -89,7 +105,11 @@ def run() -> list[Result]:
     tallies: dict[str, list[Tally]] = defaultdict(list)
     with contextlib.ExitStack() as stack:
         modes = {
-            "service": stack.enter_context(_Clients(service_client, lanes, Plan(AMOUNT_FEN, SECONDS, ROUNDS, tag)))
+            "service": stack.enter_context(_Clients(service_client, lanes, Plan(AMOUNT_FEN, SECONDS, ROUNDS, tag))),
+            "service, user read per call": stack.enter_context(
+                _Clients(service_client_user_per_call, lanes, Plan(AMOUNT_FEN, SECONDS, ROUNDS, f"{tag}-user"))
+            ),
+            FLOOR: stack.enter_context(_Clients(floor_client, lanes, Plan(AMOUNT_FEN, SECONDS, ROUNDS, f"{tag}-floor"))),
         }
         if http_ready:
             port = stack.enter_context(_gunicorn())
@@ -118,7 +138,7 @@ def run() -> list[Result]:
     if not http_ready:
         results.append(Result("redemptions over HTTP", 0, "-", "skipped: no /api/v1/vouchers/<code>/redemptions/"))
     results.append(Result("queries per redemption (service)", queries, "queries"))
-    everything = [*alone, *(tally for done in tallies.values() for tally in done)]
+    everything = [*alone, *(tally for how, done in tallies.items() if how != FLOOR for tally in done)]
     results += _check(programme, lanes, everything, also_booked=1)  # and the one counting queries
     services.programme_close(actor=_officer(programme.authority), programme=programme)
     results += _verify()

@@ -84,8 +84,41 @@ def _rounds(lane: Lane, plan: Plan, attempt: Attempt, barrier: Any, results: Any
 
 
 def service_client(lane: Lane, plan: Plan, barrier: Any, results: Any) -> None:
-    """Redeem through `vouchers.services.voucher_redeem`, as a server worker handles a request:
-    load the user, call the service with a fresh idempotency key."""
+    """Redeem through `vouchers.services.voucher_redeem`, with a fresh idempotency key each time:
+    the service layer itself, the actor loaded once (a client is one signed-in user)."""
+    _service_client(lane, plan, barrier, results, user_per_call=False)
+
+
+def service_client_user_per_call(lane: Lane, plan: Plan, barrier: Any, results: Any) -> None:
+    """As `service_client`, the actor read afresh before every call, as a server worker reads the
+    user of each request (the measure of the earlier runs)."""
+    _service_client(lane, plan, barrier, results, user_per_call=True)
+
+
+def floor_client(lane: Lane, plan: Plan, barrier: Any, results: Any) -> None:
+    """No redemption: the least any service call of this shape costs from a Django process, a
+    transaction in psycopg's pipeline mode inside Django's `atomic` with one prepared read and one
+    prepared statement sent with the COMMIT, as the redemption's. A ceiling for any code that keeps
+    that shape on this machine."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from portal import prepared
+
+    prepared.fetchone("SELECT 1", [])  # the connection is open before the start
+
+    def attempt(key: str) -> str:
+        with connection.connection.pipeline(), transaction.atomic():
+            prepared.fetchone("SELECT %s::text", [key])
+            prepared.send("SELECT %s::text", [key])
+        return ""
+
+    _rounds(lane, plan, attempt, barrier, results)
+
+
+def _service_client(lane: Lane, plan: Plan, barrier: Any, results: Any, *, user_per_call: bool) -> None:
     import django
 
     django.setup()
@@ -93,12 +126,12 @@ def service_client(lane: Lane, plan: Plan, barrier: Any, results: Any) -> None:
     from vouchers import services
     from vouchers.services._common import RedemptionRefused
 
-    User.objects.filter(pk=lane.user_id).exists()  # the connection is open before the start
+    actor = User.objects.get(pk=lane.user_id)  # and the connection is open before the start
 
     def attempt(key: str) -> str:
         try:
             services.voucher_redeem(
-                actor=User.objects.get(pk=lane.user_id),
+                actor=User.objects.get(pk=lane.user_id) if user_per_call else actor,
                 code=lane.code,
                 contract_id=lane.contract_id,
                 amount_fen=plan.amount_fen,
