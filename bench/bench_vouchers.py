@@ -109,7 +109,9 @@ def run() -> list[Result]:
             "service, user read per call": stack.enter_context(
                 _Clients(service_client_user_per_call, lanes, Plan(AMOUNT_FEN, SECONDS, ROUNDS, f"{tag}-user"))
             ),
-            FLOOR: stack.enter_context(_Clients(floor_client, lanes, Plan(AMOUNT_FEN, SECONDS, ROUNDS, f"{tag}-floor"))),
+            FLOOR: stack.enter_context(
+                _Clients(floor_client, lanes, Plan(AMOUNT_FEN, SECONDS, ROUNDS, f"{tag}-floor"))
+            ),
         }
         if http_ready:
             port = stack.enter_context(_gunicorn())
