@@ -99,6 +99,7 @@ def run() -> list[Result]:
     queries = _queries_per_redemption(lanes[0])
     tag = f"bench-{programme.pk}"
     with _Clients(service_client, lanes[:1], Plan(AMOUNT_FEN, SECONDS, 1, f"{tag}-alone")) as clients:
+        clients.ready()
         alone = clients.round()
     pgbench: list[float] = []
     rates: dict[str, list[float]] = defaultdict(list)
@@ -119,6 +120,8 @@ def run() -> list[Result]:
             modes[f"HTTP, gunicorn {GUNICORN_WORKERS} workers"] = stack.enter_context(
                 _Clients(http_client, lanes, plan)
             )
+        for clients in modes.values():
+            clients.ready()
         for _round in range(ROUNDS):
             pgbench.append(_pgbench())
             for how, clients in modes.items():
@@ -296,8 +299,13 @@ class _Clients:
     def __enter__(self) -> _Clients:
         return self
 
+    def ready(self) -> None:
+        """Wait until every client is set up (Django, a connection): starting dozens of
+        interpreters loads the machine, which must be over before anything is measured."""
+        self.barrier.wait(timeout=600)
+
     def round(self) -> list[Tally]:
-        self.barrier.wait(timeout=600)  # every client set up (Django, a connection) and waiting
+        self.barrier.wait(timeout=600)  # release the clients together
         return [self.results.get(timeout=SECONDS + 600) for _ in self.processes]
 
     def __exit__(self, *exc: object) -> None:

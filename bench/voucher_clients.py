@@ -59,6 +59,7 @@ Attempt = Callable[[str], str]  # redeem once with this key: "" when redeemed, "
 
 
 def _rounds(lane: Lane, plan: Plan, attempt: Attempt, barrier: Any, results: Any) -> None:
+    barrier.wait()  # set up: nothing is measured until every client of every mode is
     for round_ in range(plan.rounds):
         tally = Tally(lane.client)
         barrier.wait()
