@@ -106,7 +106,10 @@ def test_the_provinces_map_formats_exactly_and_a_click_filters_by_that_province(
     expect(tenders_row(page, "2025Q2").locator("td").nth(5)).to_have_text("12.34 %")  # single-bid rate
     expect(tenders_row(page, "2025Q1").locator("td").nth(5)).to_have_text("—")  # no lot opened
 
-    # Click Guangdong where the map draws it (Guangzhou's longitude and latitude).
+    # Click Guangdong where the map draws it (Guangzhou's longitude and latitude), once every
+    # panel has loaded: a panel above that grows later would move the map under the pointer.
+    for name in panels.PANELS:
+        expect(page.locator(f"[data-panel={name}]")).to_have_attribute("aria-busy", "false")
     chart = provinces.locator("[data-panel-chart]")
     chart.scroll_into_view_if_needed()
     x, y = page.evaluate(
