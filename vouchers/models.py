@@ -141,6 +141,8 @@ class Application(models.Model):
     purpose = models.TextField(_("purpose"))
     evidence = models.FileField(_("evidence"), upload_to="vouchers/applications/", max_length=255)
     evidence_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # The file's name as uploaded (it is stored under a random one): downloads give it back.
+    evidence_name = models.CharField(_("evidence file name"), max_length=100, blank=True)
     state = models.CharField(
         _("state"), max_length=16, choices=ApplicationState.choices, default=ApplicationState.SUBMITTED
     )
@@ -361,6 +363,7 @@ class SettlementClaim(models.Model):
     claimant = models.ForeignKey(Organisation, verbose_name=_("claimant"), on_delete=models.PROTECT, related_name="+")
     evidence = models.FileField(_("evidence"), upload_to="vouchers/claims/", max_length=255)
     evidence_sha256 = models.CharField(_("SHA-256"), max_length=64)
+    evidence_name = models.CharField(_("evidence file name"), max_length=100, blank=True)  # as for applications
     note = models.TextField(_("note"), blank=True)
     state = models.CharField(_("state"), max_length=16, choices=ClaimState.choices, default=ClaimState.SUBMITTED)
     review_note = models.TextField(_("reviewer's note"), blank=True)

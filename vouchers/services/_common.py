@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
@@ -38,9 +40,18 @@ def require_acts_for(*, actor: User, organisation: Organisation) -> None:
         raise PermissionDenied(_("Only the organisation's own staff can do this."))
 
 
-def store_evidence(*, file: FieldFile, upload: UploadedFile | None, name: str = "evidence") -> str:
-    """Check the evidence file (type, size, not empty), store it in `file` (a model's file field,
-    saved with the row later) and return its SHA-256. Nothing is written when the file is refused."""
+@dataclass(frozen=True)
+class StoredEvidence:
+    sha256: str
+    name: str  # the file's name as uploaded, given back when it is downloaded
+
+
+def store_evidence(*, file: FieldFile, upload: UploadedFile | None, name: str = "evidence") -> StoredEvidence:
+    """Check the evidence file (type, size, not empty) and store it in `file` (a model's file field,
+    saved with the row later) under a random name: two applicants' "营业执照.pdf" never collide
+    (storage would rename the second) and no stored path can be guessed from a file's name. Its
+    SHA-256 and its name as uploaded are returned for the row. Nothing is written when the file is
+    refused."""
     if upload is None:
         raise ValidationError({name: [_("Attach the evidence (PDF, OFD, JPEG, PNG or ZIP).")]})
     suffix = PurePath(upload.name or "").suffix.lower()
@@ -55,5 +66,5 @@ def store_evidence(*, file: FieldFile, upload: UploadedFile | None, name: str = 
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    file.save(PurePath(upload.name or "evidence").name[-100:], upload, save=False)
-    return digest.hexdigest()
+    file.save(f"{secrets.token_hex(16)}{suffix}", upload, save=False)
+    return StoredEvidence(sha256=digest.hexdigest(), name=PurePath(upload.name or "evidence").name[-100:])

@@ -106,7 +106,8 @@ def application_submit(
     application = Application(
         programme=programme, applicant=applicant, requested_fen=requested_fen, purpose=purpose, submitted_by=actor
     )
-    application.evidence_sha256 = store_evidence(file=application.evidence, upload=evidence)
+    stored = store_evidence(file=application.evidence, upload=evidence)
+    application.evidence_sha256, application.evidence_name = stored.sha256, stored.name
     try:
         with transaction.atomic():
             application.save()

@@ -57,7 +57,8 @@ def claim_submit(
         note=(note or "").strip()[:5_000],
         submitted_by=actor,
     )
-    claim.evidence_sha256 = store_evidence(file=claim.evidence, upload=evidence)
+    stored = store_evidence(file=claim.evidence, upload=evidence)
+    claim.evidence_sha256, claim.evidence_name = stored.sha256, stored.name
     try:
         with transaction.atomic():
             claim.save()

@@ -366,7 +366,9 @@ def application_evidence(request: HttpRequest, pk: int) -> FileResponse:
         handle = application.evidence.open("rb")
     except FileNotFoundError as error:
         raise NotFound() from error
-    return FileResponse(handle, as_attachment=True, filename=PurePath(application.evidence.name).name)
+    return FileResponse(
+        handle, as_attachment=True, filename=application.evidence_name or PurePath(application.evidence.name).name
+    )
 
 
 # --- Settlement claims --------------------------------------------------------------------------

@@ -190,7 +190,7 @@ def claim_evidence(request: HttpRequest, pk: int) -> FileResponse:
         file = claim.evidence.open("rb")
     except FileNotFoundError as error:
         raise NotFound(_("The evidence file is missing; tell the platform's operators.")) from error
-    return FileResponse(file, as_attachment=True, filename=PurePath(claim.evidence.name).name)
+    return FileResponse(file, as_attachment=True, filename=claim.evidence_name or PurePath(claim.evidence.name).name)
 
 
 urlpatterns = [

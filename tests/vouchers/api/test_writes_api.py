@@ -57,6 +57,7 @@ def test_an_enterprise_applies_with_evidence_and_a_retry_replays_the_answer(api_
     application = Application.objects.get()
     assert (application.pk, application.applicant, application.submitted_by) == (body["id"], applicant, user)
     assert application.evidence_sha256 == body["evidence_sha256"]
+    assert application.evidence_name == body["evidence_name"] == "证明材料.pdf"
     assert AuditEntry.objects.filter(action="voucher_application.submit", object_id=str(application.pk)).count() == 1
     assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"

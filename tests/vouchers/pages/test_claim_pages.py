@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePath
 from urllib.parse import quote
 
 import pytest
@@ -133,7 +133,10 @@ def test_a_second_claim_on_the_same_redemption_is_refused(sign_in, media):
     assert response.status_code == 409
     assert "already has a settlement claim" in response.content.decode()
     assert SettlementClaim.objects.count() == 1
-    assert [path.name for path in _stored_claim_files(media)] == ["证明材料.pdf"]  # the refused file is gone
+    kept = SettlementClaim.objects.get()
+    # the refused file is gone: only the first claim's is stored
+    assert [path.name for path in _stored_claim_files(media)] == [PurePath(kept.evidence.name).name]
+    assert kept.evidence_name == "证明材料.pdf"
     # The holder is refused the same way.
     again = sign_in(setup.holder_user).post(_claim_url(redemption), {"evidence": evidence_file()})
     assert again.status_code == 409

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -441,6 +442,32 @@ def test_the_evidence_downloads_for_the_officer_and_the_applicant(sign_in):
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == b"%PDF-1.4 evidence"
         assert "attachment" in response["Content-Disposition"]
+
+
+def test_two_files_of_one_name_are_stored_apart_and_each_downloads_under_its_own_name(sign_in):
+    """Storage would rename the second "营业执照.pdf" of a folder; the files are stored under random
+    names instead, and each download is named as its file was uploaded."""
+    programme = open_programme()
+    contents = {}
+    for n in range(2):
+        user = holder_staff()
+        application = services.application_submit(
+            actor=user,
+            programme=programme,
+            applicant=user.memberships.get().organisation,
+            requested_fen=10_000 * YUAN,
+            purpose="采购标注服务",
+            evidence=evidence_file("营业执照.pdf", f"%PDF-1.4 licence {n}".encode()),
+        )
+        contents[application.pk] = f"%PDF-1.4 licence {n}".encode()
+    stored = dict(Application.objects.values_list("pk", "evidence"))
+    assert len(set(stored.values())) == 2
+    assert not any("营业执照" in name for name in stored.values())
+    assert set(Application.objects.values_list("evidence_name", flat=True)) == {"营业执照.pdf"}
+    for pk, content in contents.items():
+        response = sign_in(officer_of(programme)).get(reverse("vouchers:application-evidence", kwargs={"pk": pk}))
+        assert b"".join(response.streaming_content) == content
+        assert quote("营业执照.pdf") in response["Content-Disposition"]
 
 
 # --- Settlement claims --------------------------------------------------------------------------
