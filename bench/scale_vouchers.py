@@ -36,6 +36,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as clock
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -600,6 +601,7 @@ def _application(
         "requested_fen": requested,
         "purpose": rng.choice(PURPOSES),
         "evidence": EVIDENCE_NAME,
+        "evidence_name": PurePath(EVIDENCE_NAME).name,
         "evidence_sha256": hashlib.sha256(EVIDENCE).hexdigest(),
         "submitted_by_id": world.staff[holder],
         "submitted_at": submitted,
@@ -887,6 +889,7 @@ def _claim(
         "programme_id": programme.id,
         "claimant_id": claimant,
         "evidence": EVIDENCE_NAME,
+        "evidence_name": PurePath(EVIDENCE_NAME).name,
         "evidence_sha256": hashlib.sha256(EVIDENCE).hexdigest(),
         "note": "",
         "state": state,
