@@ -41,8 +41,8 @@ _INSERT_ENTRY = (
 )
 _UPDATE_HEAD = f"UPDATE {_HEAD} SET seq = %s, hash = %s WHERE id = %s"
 # A chain's first head, race-free: of two transactions making it at once, the second waits for the
-# first and then finds the row. Plain SQL rather than `bulk_create`, whose own `atomic` a caller in a
-# transaction of psycopg's (the redemption's) could not have.
+# first and then finds the row. A prepared statement rather than `bulk_create`, which wraps its one
+# INSERT in an `atomic` of its own.
 _CREATE_HEAD = f"INSERT INTO {_HEAD} (id, seq, hash) VALUES (%s, 0, %s) ON CONFLICT (id) DO NOTHING"
 
 
