@@ -133,6 +133,10 @@ def _legs_with(transaction_id: int, leg_values: list[object]) -> list[object]:
     return values
 
 
+def _move_legs(amount_fen: int, source: Pocket, target: Pocket) -> list[Leg]:
+    return [Leg(source[0], -amount_fen, source[1]), Leg(target[0], amount_fen, target[1])]
+
+
 def move_statements(
     *,
     programme_id: int,
@@ -144,10 +148,11 @@ def move_statements(
     voucher_id: int | None = None,
     redemption_id: int | None = None,
 ) -> list[tuple[str, str, list[object]]]:
-    """`move`'s posting as two parts of a WITH statement (name, data-modifying statement,
-    parameters), for a caller that sends its writes in one statement (the redemption on
-    PostgreSQL): the legs read the new transaction's id from the first part."""
-    legs = [Leg(source[0], -amount_fen, source[1]), Leg(target[0], amount_fen, target[1])]
+    """`move`'s posting as parts of a WITH statement (name, data-modifying statement, parameters),
+    for a caller that sends its writes in one statement (the redemption on PostgreSQL): the
+    transaction, its legs (which read the new transaction's id from the first part) and the
+    vouchers' running balances."""
+    legs = _move_legs(amount_fen, source, target)
     values = _checked(
         programme_id=programme_id,
         kind=kind,
@@ -196,7 +201,7 @@ def move(
     return post(
         programme_id=programme_id,
         kind=kind,
-        legs=[Leg(source[0], -amount_fen, source[1]), Leg(target[0], amount_fen, target[1])],
+        legs=_move_legs(amount_fen, source, target),
         actor=actor,
         voucher_id=voucher_id,
         redemption_id=redemption_id,
